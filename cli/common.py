@@ -1,0 +1,128 @@
+"""Options and steps that every command shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cli.output import say
+
+if TYPE_CHECKING:
+    from ledger.application import Context, LedgerApplication, Receipt
+
+__all__ = [
+    "InputError",
+    "as_of_option",
+    "context",
+    "json_option",
+    "ledger",
+    "on_option",
+    "parse_date",
+    "parse_time",
+    "reason_option",
+    "report",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputError(ValueError):
+    """A value typed on the command line that cannot be read. Shown as one line, exit 1."""
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{what} {text!r} is not a date: use YYYY-MM-DD, for example 2024-03-31"
+        ) from None
+
+
+def parse_time(text: str, what: str = "time") -> datetime:
+    """An ISO date or date-time; a date means the end of that day (UTC), a naive time is UTC."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{what} {text!r} is not a date or time: use 2024-03-31 or 2024-03-31T18:00:00+05:30"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def on_option(f: F) -> F:
+    return click.option(
+        "--on",
+        "on",
+        default=None,
+        metavar="DATE",
+        help="When it happened (YYYY-MM-DD); default: today in the collective's time zone.",
+    )(f)
+
+
+def reason_option(required: bool = False) -> Callable[[F], F]:
+    text = "Why (required)." if required else "Why (optional)."
+    return click.option("--reason", default=None, help=text)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")(f)
+
+
+def as_of_option(f: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="TIME",
+        help="Answer as the ledger stood at this recorded time (ISO date or date-time).",
+    )(f)
+
+
+@contextmanager
+def ledger(*, create: bool = False) -> Iterator[LedgerApplication]:
+    """Open the ledger named by ``--store`` for the current command, and close it after."""
+    from ledger.application import open_ledger
+
+    obj = click.get_current_context().find_root().obj
+    app = open_ledger(obj.store, create=create)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def context(on: str | None = None, reason: str | None = None) -> Context:
+    """The recording context from the global options and a command's ``--on`` and ``--reason``."""
+    from ledger.application import Context, check_actor
+
+    obj = click.get_current_context().find_root().obj
+    return Context(
+        actor=check_actor(obj.actor),
+        collective=obj.collective,
+        on=parse_date(on, "effective date") if on else None,
+        reason=reason,
+        request_id=obj.request_id,
+    )
+
+
+def report(receipt: Receipt, what: str) -> None:
+    """Tell the person what was stored."""
+    positions = receipt.positions
+    where = (
+        f"position {positions[0]}"
+        if len(positions) == 1
+        else (f"positions {positions[0]}-{positions[-1]}")
+    )
+    if receipt.already_recorded:
+        say(f"Already recorded under this request id ({where}): nothing new was written.")
+    else:
+        say(f"{what} (log {where}).")

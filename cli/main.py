@@ -1,0 +1,147 @@
+"""The ``collective`` command: global options, error handling, and the list of commands.
+
+Command modules import only click at the top; the ledger and its domain are imported when a
+command runs, so ``collective --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from cli.output import fail
+
+__all__ = ["Collective", "main"]
+
+# name -> (module, attribute, one-line help). Loaded when first used.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("cli.setup", "init", "Create a ledger (if needed) and set up a collective in it."),
+    "demo": ("cli.setup", "demo", "Build the demonstration ledger (two programmes, 2020 on)."),
+    "org": ("cli.org", "org", "Register organisations; record who joins and leaves."),
+    "status": ("cli.reading", "status", "The collective at a glance."),
+    "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they run or show their help."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, attribute, _ = self.lazy[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][2]) for name in sorted(self.lazy)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as error:
+            message = _user_message(error)
+            if message is None:
+                raise
+            fail(message)
+
+
+def _user_message(error: Exception) -> str | None:
+    """The one-line message for an error the person can act on, or ``None`` for a bug."""
+    from domain.errors import DomainError
+    from ledger.store import StoreError
+
+    if isinstance(error, DomainError | StoreError):
+        return str(error)
+    try:
+        from pydantic import ValidationError
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in first["loc"])
+        return f"{field}: {message}" if field and field not in message else message
+    if isinstance(error, ValueError):  # periods, slugs and other values read from the command
+        return str(error)
+    return None
+
+
+class Collective:
+    """What the global options say, handed to every command as ``ctx.obj``."""
+
+    def __init__(
+        self, store: str, actor: str | None, collective: str | None, request_id: str | None
+    ) -> None:
+        self.store = store
+        self.actor = actor
+        self.collective = collective
+        self.request_id = request_id
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    envvar="COLLECTIVE_STORE",
+    default="collective.db",
+    show_default=True,
+    help="The ledger: a SQLite file path or a postgresql:// URL. [env: COLLECTIVE_STORE]",
+)
+@click.option(
+    "--actor",
+    envvar="COLLECTIVE_ACTOR",
+    default=None,
+    help="Who is recording (needed by every recording command). [env: COLLECTIVE_ACTOR]",
+)
+@click.option(
+    "--collective",
+    "collective",
+    envvar="COLLECTIVE_SLUG",
+    default=None,
+    help="Which collective, when the ledger holds several. [env: COLLECTIVE_SLUG]",
+)
+@click.option(
+    "--request-id",
+    envvar="COLLECTIVE_REQUEST_ID",
+    default=None,
+    help="An id for this command; running it again with the same id records nothing "
+    "new. [env: COLLECTIVE_REQUEST_ID]",
+)
+@click.version_option(package_name="collective-ledger", prog_name="collective")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    store: str,
+    actor: str | None,
+    collective: str | None,
+    request_id: str | None,
+) -> None:
+    """collective: an event-sourced ledger for Collective Impact initiatives.
+
+    Every agreement, indicator value, activity and agenda change is recorded as an event
+    that is never changed or deleted; reports rebuild the present (or any past moment) from them.
+
+    \b
+    Example:
+      collective --actor meera init saamuhika-shakti --name "Saamuhika Shakti" \\
+          --calendar india --timezone Asia/Kolkata --currency INR
+      collective --actor meera org add hasiru-dala --name "Hasiru Dala" --type implementing
+      collective log
+    """
+    ctx.obj = Collective(store, actor, collective, request_id)

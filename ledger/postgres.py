@@ -1,0 +1,83 @@
+"""The PostgreSQL store: the library's PostgreSQL persistence, with the ledger's own tables.
+
+Imported only when a ``postgresql://`` store is opened (psycopg is an optional extra).
+The request ids go in the same transaction as the events, under the library's table lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+__all__ = ["LedgerPostgresFactory", "LedgerPostgresRecorder"]
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """Stores events and, in the same transaction, the request id that produced them."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.requests_table = SQL("{0}.ledger_requests").format(schema)
+        self.meta_table = SQL("{0}.ledger_meta").format(schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (request_id text PRIMARY KEY, "
+                "first_position bigint NOT NULL, last_position bigint NOT NULL)"
+            ).format(self.requests_table)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)"
+            ).format(self.meta_table)
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        request_id = kwargs.get("request_id")
+        if request_id and positions:
+            curs.execute(
+                SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.requests_table),
+                (request_id, positions[0], positions[-1]),
+            )
+        return positions
+
+    def request_positions(self, request_id: str) -> tuple[int, int] | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT first_position, last_position FROM {0} WHERE request_id=%s").format(
+                    self.requests_table
+                ),
+                (request_id,),
+            )
+            row = curs.fetchone()
+        return None if row is None else (row["first_position"], row["last_position"])
+
+    def read_meta(self) -> dict[str, str]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT key, value FROM {0}").format(self.meta_table))
+            return {row["key"]: row["value"] for row in curs.fetchall()}
+
+    def write_meta(self, values: dict[str, str]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for key, value in values.items():
+                curs.execute(
+                    SQL("INSERT INTO {0} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                        self.meta_table
+                    ),
+                    (key, value),
+                )
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, with the ledger's recorder."""
+
+    application_recorder_class = LedgerPostgresRecorder
