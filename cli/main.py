@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("cli.setup", "demo", "Build the demonstration ledger (two programmes, 2020 on)."),
     "org": ("cli.org", "org", "Register organisations; record who joins and leaves."),
     "status": ("cli.reading", "status", "The collective at a glance."),
+    "body": ("cli.governance", "body", "Governance bodies, their seats and decision rules."),
+    "decision": ("cli.governance", "decision", "Propose decisions, record positions, close."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
 }
 

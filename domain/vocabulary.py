@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["OrgType", "Role"]
+__all__ = ["DecisionRule", "OrgType", "Outcome", "Role", "Stance"]
 
 
 class OrgType(StrEnum):
@@ -31,3 +31,33 @@ class Role(StrEnum):
     GOVERNMENT = "government"
     COMMUNITY = "community"
     LEARNING = "learning"
+
+
+class DecisionRule(StrEnum):
+    """How a governance body decides."""
+
+    CONSENT = "consent"
+    """Passes unless a member objects, with a reason (and at least one member consents)."""
+    CONSENSUS = "consensus"
+    """Passes only when every seated member consents."""
+    MAJORITY = "majority"
+    """Passes when a quorum took part and more consent than object."""
+    DELEGATED = "delegated"
+    """Delegated to the backbone: passes when a backbone seat consents."""
+
+
+class Stance(StrEnum):
+    """A member's position on a proposed decision."""
+
+    CONSENT = "consent"
+    OBJECT = "object"
+    STAND_ASIDE = "stand-aside"
+
+
+class Outcome(StrEnum):
+    """Where a decision stands."""
+
+    OPEN = "open"
+    PASSED = "passed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
