@@ -74,10 +74,8 @@ def _width() -> int:
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal (stderr)."""
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
+    """A message for the person at the terminal (stderr; plain text, so no rich import)."""
+    click.echo(message, err=True)
 
 
 def fail(message: str) -> None:

@@ -58,7 +58,7 @@ def aggregate_id(kind: str, *key: str) -> UUID:
 class Value(BaseModel):
     """A frozen value object that rejects unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Envelope(Value):
@@ -79,7 +79,7 @@ class Envelope(Value):
 
 
 class _DomainEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     originator_id: UUID
     originator_version: int
