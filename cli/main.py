@@ -83,8 +83,10 @@ def _user_message(error: Exception) -> str | None:
     if isinstance(error, ValidationError):
         first = error.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "value_error":  # our own validators name the thing themselves
+            return message
         field = ".".join(str(part) for part in first["loc"])
-        return f"{field}: {message}" if field and field not in message else message
+        return f"{field}: {message}" if field else message
     if isinstance(error, ValueError):  # periods, slugs and other values read from the command
         return str(error)
     return None

@@ -6,7 +6,6 @@ import click
 
 from cli.common import context, ledger, on_option, report
 from cli.output import say
-from domain.periods import Calendar
 
 __all__ = ["init"]
 
@@ -16,11 +15,10 @@ __all__ = ["init"]
 @click.option("--name", required=True, help="The collective's name, in any script.")
 @click.option(
     "--calendar",
-    type=click.Choice([c.value for c in Calendar]),
     default="gregorian",
     show_default=True,
-    help="Reporting calendar: calendar years, India's April-March or Bangladesh's "
-    "July-June fiscal year.",
+    help="Reporting calendar: gregorian (calendar years), india (April-March fiscal years) or "
+    "bangladesh (July-June fiscal years).",
 )
 @click.option(
     "--timezone",
@@ -43,8 +41,14 @@ def init(slug: str, name: str, calendar: str, timezone: str, currency: str, on: 
     """
     from domain.collective import Settings
 
-    settings = Settings(
-        slug=slug, name=name, calendar=Calendar(calendar), timezone=timezone, currency=currency
+    settings = Settings.model_validate(
+        {
+            "slug": slug,
+            "name": name,
+            "calendar": calendar,
+            "timezone": timezone,
+            "currency": currency,
+        }
     )
     recording = context(on)
     with ledger(create=True) as app:

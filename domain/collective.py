@@ -42,6 +42,14 @@ class Settings(Value):
             raise ValueError("the name of a collective cannot be empty")
         return v.strip()
 
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _calendar(cls, v: object) -> object:
+        if isinstance(v, str) and v not in {c.value for c in Calendar}:
+            known = ", ".join(c.value for c in Calendar)
+            raise ValueError(f"unknown calendar {v!r}: use one of {known}")
+        return v
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str) -> str:
