@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "body": ("cli.governance", "body", "Governance bodies, their seats and decision rules."),
     "decision": ("cli.governance", "decision", "Propose decisions, record positions, close."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+    "projections": ("cli.projections", "projections", "Read models: where they stand; rebuild."),
 }
 
 

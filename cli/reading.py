@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from cli.common import as_of_option, json_option, ledger, parse_time
-from cli.output import echo, print_json, print_table
+from cli.output import echo, print_json, print_table, say
 
 __all__ = ["log", "status"]
 
@@ -114,32 +114,42 @@ def log(
       collective log --actor meera --as-of 2023-06-30 --json
     """
     from projections.history import history
+    from projections.registry import Views
 
     since_time = parse_time(since, "--since") if since else None
     as_of_time = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        views = Views(app, notice=say)
+        views.refresh()
         slug = None if everything else _current_slug(app, obj.collective)
-        entries = history(
-            app, collective=slug, types=types, actor=by_actor, since=since_time, as_of=as_of_time
+        entries = list(
+            history(
+                views,
+                collective=slug,
+                types=types,
+                actor=by_actor,
+                since=since_time,
+                as_of=as_of_time,
+            )
         )
-        if as_json:
-            print_json([entry.as_json() for entry in entries])
-            return
-        print_table(
-            ["#", "recorded (UTC)", "actor", "event", "subject", "summary"],
+    if as_json:
+        print_json([entry.as_json() for entry in entries])
+        return
+    print_table(
+        ["#", "recorded (UTC)", "actor", "event", "subject", "summary"],
+        (
             (
-                (
-                    e.position,
-                    e.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    e.actor,
-                    e.event,
-                    e.subject,
-                    e.summary,
-                )
-                for e in entries
-            ),
-        )
+                e.position,
+                e.recorded_at[:19].replace("T", " "),
+                e.actor,
+                e.event,
+                e.subject,
+                e.summary,
+            )
+            for e in entries
+        ),
+    )
 
 
 def _current_slug(app: Any, wanted: str | None) -> str | None:

@@ -1,63 +1,35 @@
-"""The event history, as ``collective log`` shows it: one line per stored event, in log order.
-
-Reads the log page by page (never the whole log at once) and decodes each event once.
-"""
+"""The event history, as ``collective log`` shows it, read from the log index."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.utils import get_topic
+from projections.registry import Views
 
-from domain.base import TOPIC_PREFIX
-
-__all__ = ["LogEntry", "event_name", "history"]
-
-PAGE = 500
+__all__ = ["LogEntry", "history"]
 
 
 @dataclass(frozen=True)
 class LogEntry:
     position: int
-    recorded_at: datetime
+    recorded_at: str
     actor: str
     event: str
     subject: str
     summary: str
     collective: str | None
-    effective: date
+    effective: str
     reason: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "recorded_at": self.recorded_at.isoformat(),
-            "actor": self.actor,
-            "event": self.event,
-            "subject": self.subject,
-            "summary": self.summary,
-            "collective": self.collective,
-            "effective": self.effective.isoformat(),
-            "reason": self.reason,
-        }
-
-
-def event_name(topic: str) -> str:
-    """``collective-ledger:Collective.MemberJoined`` -> ``Collective.MemberJoined``."""
-    return topic.removeprefix(f"{TOPIC_PREFIX}:")
-
-
-def _type_matches(name: str, wanted: str) -> bool:
-    wanted = wanted.lower()
-    aggregate, _, event = name.lower().partition(".")
-    return wanted in (name.lower(), aggregate, event)
+        return dict(self.__dict__)
 
 
 def history(
-    app: Any,
+    views: Views,
     *,
     collective: str | None = None,
     types: tuple[str, ...] = (),
@@ -68,44 +40,34 @@ def history(
     """The log entries that pass every filter given, in log order.
 
     ``collective`` keeps that collective's events and the store-wide ones (organisations).
+    ``as_of`` keeps what the ledger held at that recorded time.
     """
-    start: int | None = None
-    while True:
-        page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
-        if not page:
-            return
-        for notification in page:
-            event = app.mapper.to_domain_event(notification)
-            entry = LogEntry(
-                position=notification.id,
-                recorded_at=event.timestamp,
-                actor=event.meta.actor,
-                event=event_name(get_topic(type(event))),
-                subject=event.subject(),
-                summary=event.summary(),
-                collective=event.meta.collective,
-                effective=event.meta.effective,
-                reason=event.meta.reason,
-            )
-            if _keep(entry, collective, types, actor, since, as_of):
-                yield entry
-        start = page[-1].id
-
-
-def _keep(
-    entry: LogEntry,
-    collective: str | None,
-    types: tuple[str, ...],
-    actor: str | None,
-    since: datetime | None,
-    as_of: datetime | None,
-) -> bool:
-    if collective and entry.collective not in (None, collective):
-        return False
-    if types and not any(_type_matches(entry.event, t) for t in types):
-        return False
-    if actor and entry.actor != actor:
-        return False
-    if since and entry.recorded_at < since:
-        return False
-    return not (as_of and entry.recorded_at > as_of)
+    db = views.db
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if collective:
+        where.append("(collective IS NULL OR collective = ?)")
+        params.append(collective)
+    if types:
+        alternatives = []
+        for wanted in types:
+            alternatives.append("(LOWER(event) = ? OR LOWER(event) LIKE ? OR LOWER(event) LIKE ?)")
+            w = wanted.lower()
+            params += [w, f"{w}.%", f"%.{w}"]
+        where.append("(" + " OR ".join(alternatives) + ")")
+    if actor:
+        where.append("actor = ?")
+        params.append(actor)
+    if since:
+        where.append("recorded_at >= ?")
+        params.append(since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    if as_of:
+        where.append("position <= ?")
+        params.append(views.position(as_of) or 0)
+    rows = db.query(
+        "SELECT position, recorded_at, actor, event, subject, summary, collective, effective, "
+        f"reason FROM {db.table('view_log')} WHERE {' AND '.join(where)} ORDER BY position",
+        params,
+    )
+    for row in rows:
+        yield LogEntry(**row)

@@ -1,0 +1,317 @@
+"""Read models kept next to the events, brought up to date by an explicit catch-up.
+
+Each :class:`Projection` owns a few tables and a tracked position. :func:`catch_up` reads only the
+events after the lowest position of the projections it is given, page by page, and writes each
+page's rows *and* the new positions in one transaction: a crash in the middle leaves every view at
+its old position, and the next catch-up does the page again. (The library's subscription-based
+runner needs ``recorder.subscribe()``, which its SQLite recorder does not have.)
+
+Rows are *temporal*: every row carries the log positions between which it was true
+(``valid_from`` inclusive, ``valid_to`` exclusive, NULL while current). A change closes the old
+row and opens a new one, so any read can be answered "as of" an earlier position by a condition
+instead of a replay (see :meth:`ViewDB.visible`). Handlers receive the decoded JSON state of each
+event (upcast to the current class version), not pydantic objects: the events were validated when
+they were written, and a rebuild of a million events should not pay for it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+from eventsourcing.utils import resolve_topic
+
+from ledger.mapper import decode_state
+
+__all__ = [
+    "PAGE",
+    "EventRecord",
+    "Projection",
+    "ViewDB",
+    "Writer",
+    "catch_up",
+    "ensure_tables",
+    "positions",
+    "rebuild",
+]
+
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One stored event as projections see it."""
+
+    position: int
+    aggregate_id: str
+    version: int
+    topic: str
+    state: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """``Aggregate.Event``, the topic without its prefix."""
+        return self.topic.partition(":")[2]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.state["meta"]
+        return meta
+
+    @property
+    def recorded_at(self) -> str:
+        return str(self.state["timestamp"])
+
+
+class ViewDB:
+    """The few SQL operations the views need, on SQLite or PostgreSQL, in the ledger's database."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.datastore = app.factory.datastore
+        self.postgres = app.store.kind == "postgres"
+        self.schema = getattr(self.datastore, "schema", "") if self.postgres else ""
+
+    def sql(self, statement: str) -> str:
+        """Our SQL uses ``?`` and ``{name}`` table placeholders; adapt them to the store."""
+        if self.postgres:
+            statement = statement.replace("?", "%s")
+        return statement
+
+    def table(self, name: str) -> str:
+        return f'"{self.schema}"."{name}"' if self.schema else name
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement), list(params))
+            return [dict(row) for row in cursor.fetchall()]
+
+    @staticmethod
+    def visible(as_of: int | None, alias: str = "") -> str:
+        """The condition for rows true at position ``as_of`` (or now, when ``None``)."""
+        prefix = f"{alias}." if alias else ""
+        if as_of is None:
+            return f"{prefix}valid_to IS NULL"
+        return (
+            f"{prefix}valid_from <= {int(as_of)} AND "
+            f"({prefix}valid_to IS NULL OR {prefix}valid_to > {int(as_of)})"
+        )
+
+
+class Writer:
+    """Writes temporal rows inside one catch-up transaction."""
+
+    def __init__(self, db: ViewDB, cursor: Any) -> None:
+        self.db = db
+        self.cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(self.db.sql(statement), list(params))
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        self.execute(statement, params)
+        row = self.cursor.fetchone()
+        return None if row is None else dict(row)
+
+    def current(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        """The current row of ``table`` with ``key``, if any."""
+        where = " AND ".join(f"{k} = ?" for k in key)
+        return self.fetchone(
+            f"SELECT * FROM {self.db.table(table)} WHERE {where} AND valid_to IS NULL",
+            list(key.values()),
+        )
+
+    def put(self, table: str, key: dict[str, Any], values: dict[str, Any], position: int) -> None:
+        """Make ``key`` hold ``values`` from ``position`` on (closing the row that held before)."""
+        self.close(table, key, position)
+        row = {**key, **values, "valid_from": position, "valid_to": None}
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.execute(
+            f"INSERT INTO {self.db.table(table)} ({columns}) VALUES ({marks})", list(row.values())
+        )
+
+    def update(
+        self, table: str, key: dict[str, Any], changes: dict[str, Any], position: int
+    ) -> dict[str, Any]:
+        """Change some columns of the current row of ``key``; returns the new row."""
+        row = self.current(table, key)
+        if row is None:
+            raise LookupError(f"{table}: no current row for {key}")
+        values = {
+            k: v for k, v in row.items() if k not in key and k not in ("valid_from", "valid_to")
+        }
+        values.update(changes)
+        self.put(table, key, values, position)
+        return {**key, **values}
+
+    def close(self, table: str, key: dict[str, Any], position: int) -> None:
+        """End the current row of ``key`` at ``position`` (it is no longer true from there on)."""
+        where = " AND ".join(f"{k} = ?" for k in key)
+        self.execute(
+            f"UPDATE {self.db.table(table)} SET valid_to = ? WHERE {where} AND valid_to IS NULL",
+            [position, *key.values()],
+        )
+
+
+Handler = Callable[[Writer, EventRecord], None]
+
+
+@dataclass
+class Projection:
+    """A read model: its tables, its handlers by event name, and a schema version.
+
+    Raise ``schema`` whenever the tables or what the handlers write change: a stored view of an
+    older schema is dropped and rebuilt before it is read, never read wrongly.
+    """
+
+    name: str
+    schema: int
+    tables: dict[str, str]
+    """table name -> column definitions (without the temporal columns, added here)."""
+    indexes: Sequence[str] = ()
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    REGISTRY: ClassVar[dict[str, Projection]] = {}
+
+    def on(self, *names: str) -> Callable[[Handler], Handler]:
+        """Register a handler for events named ``Aggregate.Event``."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.handlers[name] = handler
+            return handler
+
+        return register
+
+    def create(self, db: ViewDB, cursor: Any) -> None:
+        for table, columns in self.tables.items():
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {db.table(table)} ({columns}, "
+                "valid_from BIGINT NOT NULL, valid_to BIGINT)"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_current ON {db.table(table)} (valid_to)"
+            )
+        for index in self.indexes:
+            cursor.execute(index.format(**{t: db.table(t) for t in self.tables}))
+
+    def drop(self, db: ViewDB, cursor: Any) -> None:
+        for table in self.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {db.table(table)}")
+
+
+_STATE = "projection_state"
+
+
+def ensure_tables(db: ViewDB, projections: Iterable[Projection]) -> list[str]:
+    """Create missing views; drop and recreate any stored at an older schema.
+
+    Returns the names of the views that were (re)created empty and so need a catch-up from 0.
+    """
+    rebuilt: list[str] = []
+    with db.transaction(commit=True) as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {db.table(_STATE)} (name TEXT PRIMARY KEY, "
+            "position BIGINT NOT NULL, schema_version INTEGER NOT NULL)"
+        )
+        cursor.execute(db.sql(f"SELECT name, schema_version FROM {db.table(_STATE)}"))
+        stored = {row["name"]: row["schema_version"] for row in cursor.fetchall()}
+        for projection in projections:
+            if stored.get(projection.name) == projection.schema:
+                continue
+            projection.drop(db, cursor)
+            projection.create(db, cursor)
+            cursor.execute(
+                db.sql(f"DELETE FROM {db.table(_STATE)} WHERE name = ?"), [projection.name]
+            )
+            cursor.execute(
+                db.sql(f"INSERT INTO {db.table(_STATE)} VALUES (?, 0, ?)"),
+                [projection.name, projection.schema],
+            )
+            rebuilt.append(projection.name)
+    return rebuilt
+
+
+def positions(db: ViewDB) -> dict[str, int]:
+    rows = db.query(f"SELECT name, position FROM {db.table(_STATE)}")
+    return {row["name"]: int(row["position"]) for row in rows}
+
+
+def _decode(notification: Any) -> EventRecord:
+    state = orjson.loads(notification.state)
+    decode_state(resolve_topic(notification.topic), state)
+    return EventRecord(
+        notification.id,
+        str(notification.originator_id),
+        notification.originator_version,
+        notification.topic,
+        state,
+    )
+
+
+def catch_up(
+    db: ViewDB,
+    projections: Sequence[Projection],
+    *,
+    page: int = PAGE,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Bring ``projections`` up to the end of the log; returns the number of events read."""
+    recorder = db.app.recorder
+    at = positions(db)
+    read = 0
+    while True:
+        start = min(at[p.name] for p in projections)
+        notifications = recorder.select_notifications(start, page, inclusive_of_start=False)
+        if not notifications:
+            return read
+        last = notifications[-1].id
+        with db.transaction(commit=True) as cursor:
+            writer = Writer(db, cursor)
+            for notification in notifications:
+                record: EventRecord | None = None
+                for projection in projections:
+                    handler = projection.handlers.get(_name(notification.topic))
+                    if handler is None or notification.id <= at[projection.name]:
+                        continue
+                    record = record or _decode(notification)
+                    handler(writer, record)
+            for projection in projections:
+                if at[projection.name] < last:
+                    writer.execute(
+                        f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?",
+                        [last, projection.name],
+                    )
+        for projection in projections:
+            at[projection.name] = max(at[projection.name], last)
+        read += len(notifications)
+        if progress:
+            progress(len(notifications))
+
+
+def rebuild(
+    db: ViewDB, projections: Sequence[Projection], progress: Callable[[int], None] | None = None
+) -> int:
+    """Drop the views' rows and positions, then catch up from the start of the log."""
+    with db.transaction(commit=True) as cursor:
+        for projection in projections:
+            projection.drop(db, cursor)
+            projection.create(db, cursor)
+            cursor.execute(
+                db.sql(f"UPDATE {db.table(_STATE)} SET position = 0 WHERE name = ?"),
+                [projection.name],
+            )
+    return catch_up(db, projections, progress=progress)
+
+
+def _name(topic: str) -> str:
+    return topic.partition(":")[2]

@@ -1,0 +1,144 @@
+"""The projection mechanism: catch-up, rebuild, crash safety, schema changes, time travel."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Cli, ok, refused
+
+from ledger.application import Context, LedgerApplication
+from ledger.demo import build_demo
+from projections import engine
+from projections.engine import EventRecord, Writer
+from projections.registry import PROJECTIONS, Views
+
+
+def _rows(views: Views) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every view, in a stable order."""
+    found = {}
+    for projection in PROJECTIONS.values():
+        for table in projection.tables:
+            rows = views.db.query(f"SELECT * FROM {views.db.table(table)}")
+            found[table] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+    return found
+
+
+@pytest.fixture
+def demo(app: LedgerApplication) -> LedgerApplication:
+    build_demo(app)
+    return app
+
+
+def test_catching_up_step_by_step_equals_a_rebuild(demo: LedgerApplication) -> None:
+    views = Views(demo)
+    engine.ensure_tables(views.db, PROJECTIONS.values())
+    while engine.catch_up(views.db, list(PROJECTIONS.values()), page=7):
+        pass  # pages of 7 events
+    stepwise = _rows(views)
+    assert views.rebuild([]) == demo.event_count()
+    assert _rows(views) == stepwise
+    assert stepwise["view_members"], "the demo has members"
+
+
+def test_catching_up_twice_changes_nothing(demo: LedgerApplication) -> None:
+    views = Views(demo)
+    assert views.refresh() == demo.event_count()
+    before = _rows(views)
+    assert views.refresh() == 0
+    assert _rows(views) == before
+
+
+def test_only_new_events_are_read(demo: LedgerApplication, ctx: Context) -> None:
+    views = Views(demo)
+    views.refresh()
+    demo.leave("udhyam", Context(actor="meera", collective="saamuhika-shakti", reason="done"))
+    assert views.refresh() == 1
+    assert {r["lag"] for r in views.status()} == {0}
+
+
+def test_a_crash_in_the_middle_of_a_catch_up_leaves_the_old_position(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = Views(demo)
+    engine.ensure_tables(views.db, PROJECTIONS.values())
+    roster = PROJECTIONS["roster"]
+    original = roster.handlers["Collective.MemberJoined"]
+    calls = {"n": 0}
+
+    def crash_on_the_fifth(writer: Writer, record: EventRecord) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("power cut")
+        original(writer, record)
+
+    monkeypatch.setitem(roster.handlers, "Collective.MemberJoined", crash_on_the_fifth)
+    with pytest.raises(RuntimeError, match="power cut"):
+        engine.catch_up(views.db, list(PROJECTIONS.values()), page=1000)
+    assert set(engine.positions(views.db).values()) == {0}
+    assert views.db.query("SELECT COUNT(*) AS n FROM view_members")[0]["n"] == 0
+    monkeypatch.setitem(roster.handlers, "Collective.MemberJoined", original)
+    views.refresh()
+    assert set(engine.positions(views.db).values()) == {demo.event_count()}
+    fresh = _rows(views)
+    views.rebuild([])
+    assert _rows(views) == fresh
+
+
+def test_a_view_stored_at_an_older_schema_is_rebuilt_with_a_message(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notices: list[str] = []
+    views = Views(demo, notice=notices.append)
+    views.refresh()
+    with views.db.transaction(commit=True) as cursor:  # as an older version left it
+        cursor.execute("UPDATE projection_state SET schema_version = 0 WHERE name = 'roster'")
+        cursor.execute("DELETE FROM view_members")
+    views.refresh()
+    assert notices == ["rebuilding views stored at an older schema: roster"]
+    assert views.db.query("SELECT COUNT(*) AS n FROM view_members")[0]["n"] > 0
+
+
+def test_rows_answer_as_of_an_earlier_position(demo: LedgerApplication) -> None:
+    views = Views(demo)
+    views.refresh()
+    members = views.db.table("view_members")
+    left = views.db.query(
+        f"SELECT valid_from FROM {members} WHERE org = 'care-india' AND left_on IS NOT NULL"
+    )[0]["valid_from"]
+
+    def care_left(at: int) -> list[Any]:
+        return [
+            r["left_on"]
+            for r in views.db.query(
+                f"SELECT left_on FROM {members} WHERE org = 'care-india' AND {views.db.visible(at)}"
+            )
+        ]
+
+    assert care_left(left - 1) == [None]
+    assert care_left(left) == ["2023-12-31"]
+
+
+def test_projection_commands(ss_cli: Cli) -> None:
+    ok(ss_cli("log"))
+    status = json.loads(ok(ss_cli("projections", "status", "--json")).stdout)
+    assert {s["name"] for s in status} == set(PROJECTIONS)
+    assert {s["lag"] for s in status} == {0}
+    ok(ss_cli("org", "add", "sattva", "--name", "Sattva", "--type", "backbone"))
+    status = json.loads(ok(ss_cli("projections", "status", "--json")).stdout)
+    assert {s["lag"] for s in status} == {1}
+    rebuilt = ok(ss_cli("projections", "rebuild", "log"))
+    assert "Rebuilt log from" in rebuilt.stderr
+    refused(
+        ss_cli("projections", "rebuild", "nope"),
+        "projection 'nope' not found: known: " + ", ".join(PROJECTIONS),
+    )
+
+
+def test_an_as_of_before_the_first_event_is_refused(ss_cli: Cli) -> None:
+    result = ss_cli("log", "--as-of", "2001-01-01")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: --as-of 2001-01-01T23:59:59.999999+00:00 is before the first event of this ledger"
+    )
