@@ -4,6 +4,8 @@
 - A ``ledger_requests`` table, written in the same transaction as the events, makes a retried
   command with the same request id record nothing the second time.
 - A ``ledger_meta`` table marks the file as a collective ledger (written once, by ``init``).
+- The audit log's leaves and subtree hashes (``ledger_leaves``, ``ledger_tree``) are written in
+  the same transaction as the events they commit to (see ``ledger/auditlog.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 from eventsourcing.utils import Environment, EnvType
+
+from ledger.auditlog import TreeStore, leaf_bytes
 
 __all__ = ["LedgerSQLiteFactory", "LedgerSQLiteRecorder"]
 
@@ -53,12 +57,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "request_id TEXT PRIMARY KEY, first_position INTEGER NOT NULL, "
             "last_position INTEGER NOT NULL) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_leaves (leaf INTEGER PRIMARY KEY, "
+            "position INTEGER NOT NULL UNIQUE, hash BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_tree (level INTEGER NOT NULL, "
+            "node INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, node)) WITHOUT ROWID",
         ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions:
+            self._append_leaves(c, stored_events, positions)
         request_id = kwargs.get("request_id")
         if request_id and positions:
             c.execute(
@@ -66,6 +76,29 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 (request_id, positions[0], positions[-1]),
             )
         return positions
+
+    def _append_leaves(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], positions: Sequence[int]
+    ) -> None:
+        c.execute("SELECT COALESCE(MAX(leaf) + 1, 0) FROM ledger_leaves")
+        size = int(c.fetchone()[0])
+
+        def fetch(level: int, node: int) -> bytes | None:
+            c.execute("SELECT hash FROM ledger_tree WHERE level = ? AND node = ?", (level, node))
+            row = c.fetchone()
+            return None if row is None else bytes(row[0])
+
+        def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
+            c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
+
+        leaves = TreeStore(fetch, insert, size).append(
+            (p, leaf_bytes(p, s.originator_id, s.originator_version, s.topic, s.state))
+            for p, s in zip(positions, stored_events, strict=True)
+        )
+        c.executemany(
+            "INSERT INTO ledger_leaves VALUES (?, ?, ?)",
+            [(leaf.index, leaf.position, leaf.hash) for leaf in leaves],
+        )
 
     def request_positions(self, request_id: str) -> tuple[int, int] | None:
         """The positions recorded under ``request_id``, or ``None`` if it was never recorded."""
