@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DecisionRule", "OrgType", "Outcome", "Role", "Stance"]
+__all__ = [
+    "ActivityProgress",
+    "ActivityState",
+    "Aggregation",
+    "AgreementKind",
+    "BackboneFunction",
+    "DecisionRule",
+    "Direction",
+    "OrgType",
+    "Outcome",
+    "ReviewAction",
+    "Role",
+    "Stance",
+    "Unit",
+    "ValueStatus",
+]
 
 
 class OrgType(StrEnum):
@@ -61,3 +76,90 @@ class Outcome(StrEnum):
     PASSED = "passed"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+class AgreementKind(StrEnum):
+    """What kind of agreement the parties sign."""
+
+    CHARTER = "charter"
+    MOU = "mou"
+    """A memorandum of understanding."""
+    DATA_SHARING = "data-sharing"
+    FUNDING = "funding"
+
+
+class BackboneFunction(StrEnum):
+    """The six functions a backbone organisation takes on (Turner et al., 2012)."""
+
+    GUIDE_VISION_AND_STRATEGY = "guide-vision-and-strategy"
+    SUPPORT_ALIGNED_ACTIVITIES = "support-aligned-activities"
+    ESTABLISH_SHARED_MEASUREMENT = "establish-shared-measurement"
+    BUILD_PUBLIC_WILL = "build-public-will"
+    ADVANCE_POLICY = "advance-policy"
+    MOBILISE_FUNDING = "mobilise-funding"
+
+
+class ActivityProgress(StrEnum):
+    """How a committed activity is going, as its organisation reports it."""
+
+    ON_TRACK = "on-track"
+    AT_RISK = "at-risk"
+    LATE = "late"
+
+
+class ActivityState(StrEnum):
+    """Where a committed activity stands."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+class Unit(StrEnum):
+    """What an indicator's values count or measure."""
+
+    COUNT = "count"
+    """A whole number of 0 or more (people, households, applications)."""
+    PERCENT = "percent"
+    """A number from 0 to 100."""
+    CURRENCY = "currency"
+    """An amount of money in the indicator's ISO 4217 currency."""
+    RATIO = "ratio"
+    """Any number (a rate, an index, a change)."""
+    QUALITATIVE = "qualitative"
+    """Text: a rating, a story, an observation."""
+
+
+class Direction(StrEnum):
+    """Which way is better for an indicator."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class Aggregation(StrEnum):
+    """How the values of several partners add up to the collective's figure."""
+
+    SUM = "sum"
+    MEAN = "mean"
+    MEDIAN = "median"
+    LATEST = "latest"
+
+
+class ReviewAction(StrEnum):
+    """A reviewer's position on reported values."""
+
+    APPROVE = "approve"
+    QUERY = "query"
+    RETURN = "return"
+
+
+class ValueStatus(StrEnum):
+    """Where a reported value stands."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    QUERIED = "queried"
+    RETURNED = "returned"
+    CORRECTED = "corrected"
+    RETRACTED = "retracted"

@@ -6,8 +6,13 @@ One application class, made of one part per area of the domain (each a small mod
 
 from __future__ import annotations
 
+from ledger.activities import ActivityCommands
+from ledger.agenda import AgendaCommands
+from ledger.communication import CommunicationCommands
 from ledger.core import APPLICATION_NAME, Context, LedgerCore, Receipt, check_actor
+from ledger.funding import FundingCommands
 from ledger.governance import GovernanceCommands
+from ledger.measurement import MeasurementCommands
 from ledger.store import LEDGER_FORMAT, SCHEMA_VERSION, Store, StoreError
 
 __all__ = [
@@ -21,6 +26,11 @@ __all__ = [
 
 
 class LedgerApplication(
+    AgendaCommands,
+    ActivityCommands,
+    CommunicationCommands,
+    FundingCommands,
+    MeasurementCommands,
     GovernanceCommands,
     LedgerCore,
 ):

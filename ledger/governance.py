@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from domain.backbone import Backbone
 from domain.base import Envelope
 from domain.collective import Collective
 from domain.errors import AlreadyExists, NotFound, RuleViolation
@@ -69,13 +70,19 @@ class GovernanceCommands(LedgerCore):
     def close_decision(self, ref: str, ctx: Context) -> Receipt:
         def run(collective: Collective, env: Envelope) -> Sequence[Any]:
             decision = self.decision(collective.slug, ref)
-            backbone = frozenset(
-                m.org for m in collective.current_members() if m.role is Role.BACKBONE
-            )
-            decision.close(self.body(collective.slug, decision.body), backbone, env)
+            body = self.body(collective.slug, decision.body)
+            decision.close(body, self._backbone_orgs(collective), env)
             return [decision]
 
         return self._run(ctx, run)
+
+    def _backbone_orgs(self, collective: Collective) -> frozenset[str]:
+        """Who decides for a body whose rule is "delegated": the appointed backbone, or else
+        the members that take part in the backbone role."""
+        appointed = self._get(Backbone, Backbone.id_for(collective.slug))
+        if appointed is not None and appointed.terms:
+            return frozenset({appointed.current.org})
+        return frozenset(m.org for m in collective.current_members() if m.role is Role.BACKBONE)
 
     def withdraw_decision(self, ref: str, ctx: Context) -> Receipt:
         def run(collective: Collective, env: Envelope) -> Sequence[Any]:

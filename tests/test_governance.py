@@ -270,3 +270,22 @@ def test_a_retried_proposal_prints_the_same_id_and_records_once(gov: Cli) -> Non
     before = gov.events()
     assert ok(gov(*args)).stdout.strip() == "steering-1"
     assert gov.events() == before
+
+
+def test_a_delegated_body_follows_the_appointed_backbone(gov: Cli) -> None:
+    """After a handover, the appointed backbone (not an old role) decides for a delegated body."""
+    ok(gov("org", "add", "nudge", "--name", "The/Nudge Institute", "--type", "backbone"))
+    ok(gov("org", "join", "nudge", "--role", "backbone"))
+    ok(gov("decision", "propose", "--body", "steering", "--title", "Appoint", "--rationale", "R"))
+    ok(gov("decision", "consent", "steering-1", "--member", "hasiru-dala"))
+    ok(gov("decision", "close", "steering-1"))
+    ok(gov("backbone", "appoint", "nudge", "--decision", "steering-1"))
+    ok(gov("body", "add", "ops", "--name", "Operations", "--rule", "delegated"))
+    ok(gov("body", "seat", "ops", "sattva"))
+    ok(gov("body", "seat", "ops", "nudge"))
+    ok(gov("decision", "propose", "--body", "ops", "--title", "T", "--rationale", "R"))
+    ok(gov("decision", "consent", "ops-1", "--member", "sattva"))  # a backbone role, not appointed
+    assert ok(gov("decision", "close", "ops-1")).stdout.strip() == "rejected"
+    ok(gov("decision", "propose", "--body", "ops", "--title", "T2", "--rationale", "R"))
+    ok(gov("decision", "consent", "ops-2", "--member", "nudge"))
+    assert ok(gov("decision", "close", "ops-2")).stdout.strip() == "passed"
