@@ -70,8 +70,8 @@ def demo() -> None:
       collective demo
       collective --store /tmp/demo.db demo
     """
-    from cli.common import ledger
-    from ledger.demo import ABOUT, build_demo
+    from cli.projections import progress_bar
+    from ledger.demo import ABOUT, build_demo, quarters_reported
 
     with ledger(create=True) as app:
         if "saamuhika-shakti" in app.collectives():
@@ -81,12 +81,13 @@ def demo() -> None:
                 f"{app.store} already holds the demo: give another --store, "
                 "or remove the file first"
             )
-        summary = build_demo(app, progress=lambda step: say(f"  {step}"))
+        with progress_bar("Recording the demo", quarters_reported()) as advance:
+            summary = build_demo(app, progress=advance)
         store = app.store
     say(ABOUT)
     say(
         f"Built {len(summary.collectives)} collectives with {summary.organisations} organisations "
-        f"({summary.events} events) in {store}."
+        f"and {summary.values} reported values ({summary.events} events) in {store}."
     )
     say(
         "Look next:\n"
