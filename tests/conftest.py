@@ -123,3 +123,27 @@ def pg_url() -> Iterator[str]:
     yield urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo ledger, built once per test session (tests work on copies of it)."""
+    from ledger.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    ledger = open_ledger(str(path), create=True)
+    build_demo(ledger)
+    ledger.close()
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_file: Path, tmp_path: Path) -> Iterator[LedgerApplication]:
+    """A private copy of the demo ledger."""
+    import shutil
+
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_file, copy)
+    ledger = open_ledger(str(copy))
+    yield ledger
+    ledger.close()

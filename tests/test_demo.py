@@ -6,20 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from conftest import Cli, ok, refused
 
-from ledger.application import LedgerApplication, open_ledger
-from ledger.demo import build_demo
+from ledger.application import LedgerApplication
 
 STORED = Path(__file__).with_name("stored_topics.txt")
-
-
-@pytest.fixture(scope="module")
-def demo_app() -> LedgerApplication:
-    app = open_ledger(":memory:", create=True)
-    build_demo(app)
-    return app
 
 
 def test_the_demo_records_every_kind_of_event(demo_app: LedgerApplication) -> None:
@@ -59,10 +50,13 @@ def test_demo_builds_both_programmes_and_refuses_to_build_twice(cli: Cli) -> Non
     assert cli.events() == events
 
 
-def test_demo_is_deterministic_apart_from_recorded_times(cli: Cli) -> None:
-    other = Cli(cli.store.with_name("other.db"))
+def test_demo_is_deterministic_apart_from_recorded_times(cli: Cli, demo_file: Path) -> None:
+    """The command line's demo tells the same story as the one the test session built."""
+    import shutil
+
     ok(cli("demo", actor=None))
-    ok(other("demo", actor=None))
+    other = Cli(cli.store.with_name("other.db"))
+    shutil.copyfile(demo_file, other.store)
 
     def story(c: Cli) -> list[dict[str, object]]:
         entries = json.loads(ok(c("log", "--all", "--json")).stdout)

@@ -9,7 +9,6 @@ import pytest
 from conftest import Cli, ok, refused
 
 from ledger.application import Context, LedgerApplication
-from ledger.demo import build_demo
 from projections import engine
 from projections.engine import EventRecord, Writer
 from projections.registry import PROJECTIONS, Views
@@ -26,9 +25,8 @@ def _rows(views: Views) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def demo(app: LedgerApplication) -> LedgerApplication:
-    build_demo(app)
-    return app
+def demo(demo_app: LedgerApplication) -> LedgerApplication:
+    return demo_app
 
 
 def test_catching_up_step_by_step_equals_a_rebuild(demo: LedgerApplication) -> None:
