@@ -9,7 +9,6 @@ bare interpreter. Targets (issue 2): --help adds at most 100 ms, a recording com
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from datetime import date
@@ -17,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import COLLECTIVE, ms, wall
+from _common import COLLECTIVE, environment, ms, wall, warm
 
 from domain.base import Envelope
 from domain.collective import Settings
@@ -48,8 +47,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = Path(folder) / "bench.db"
         build(store)
-        env = {**os.environ, "COLLECTIVE_STORE": str(store), "COLLECTIVE_ACTOR": "bench"}
-        bare = wall([sys.executable, "-c", "pass"])
+        env = environment(COLLECTIVE_STORE=str(store), COLLECTIVE_ACTOR="bench")
+        warm([COLLECTIVE, "org", "add", "warm-up", "--name", "W", "--type", "funder"], env=env)
+        bare = wall([sys.executable, "-c", "pass"], env=env)
         helped = wall([COLLECTIVE, "--help"], env=env)
         counter = iter(range(10**6))
 

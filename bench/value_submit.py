@@ -160,7 +160,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs=2, default=[1_000, 100_000], metavar="N")
     args = parser.parse_args()
     small, large = args.sizes
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLLECTIVE_")}
+    # Bytecode caching on, as on an installed system (see bench/_common.py).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("COLLECTIVE_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     with tempfile.TemporaryDirectory(prefix="collective-bench-") as folder:
         paths = {size: Path(folder) / f"ledger-{size}.db" for size in (small, large)}
         for size, path in paths.items():

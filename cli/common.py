@@ -13,6 +13,7 @@ from cli.output import say
 
 if TYPE_CHECKING:
     from ledger.application import Context, LedgerApplication, Receipt
+    from ledger.core import LedgerCore
 
 __all__ = [
     "InputError",
@@ -20,6 +21,7 @@ __all__ = [
     "context",
     "json_option",
     "ledger",
+    "ledger_part",
     "on_option",
     "parse_date",
     "parse_time",
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+L = TypeVar("L", bound="LedgerCore")
 
 
 class InputError(ValueError):
@@ -89,11 +92,20 @@ def as_of_option(f: F) -> F:
 
 @contextmanager
 def ledger(*, create: bool = False) -> Iterator[LedgerApplication]:
-    """Open the ledger named by ``--store`` for the current command, and close it after."""
-    from ledger.application import open_ledger
+    """Open the whole ledger named by ``--store`` for the current command, and close it after."""
+    from ledger.application import LedgerApplication
+
+    with ledger_part(LedgerApplication, create=create) as app:
+        yield app
+
+
+@contextmanager
+def ledger_part(kind: type[L], *, create: bool = False) -> Iterator[L]:
+    """Open the ledger as one area of the application (``kind``), for a quicker start."""
+    from ledger.opening import open_ledger
 
     obj = click.get_current_context().find_root().obj
-    app = open_ledger(obj.store, create=create)
+    app = open_ledger(obj.store, create=create, kind=kind)
     try:
         yield app
     finally:
@@ -102,7 +114,7 @@ def ledger(*, create: bool = False) -> Iterator[LedgerApplication]:
 
 def context(on: str | None = None, reason: str | None = None) -> Context:
     """The recording context from the global options and a command's ``--on`` and ``--reason``."""
-    from ledger.application import Context, check_actor
+    from ledger.core import Context, check_actor
 
     obj = click.get_current_context().find_root().obj
     return Context(

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
 import click
 
-from cli.common import context, json_option, ledger, on_option, reason_option, report
+from cli.common import context, json_option, ledger_part, on_option, reason_option, report
 from cli.output import echo, print_json
 from domain.vocabulary import DecisionRule, Stance
 
+if TYPE_CHECKING:
+    from ledger.governance import GovernanceCommands
+
 __all__ = ["body", "decision"]
+
+
+def _ledger() -> AbstractContextManager[GovernanceCommands]:
+    """This area's part of the ledger application (it starts quicker than the whole)."""
+    from ledger.governance import GovernanceCommands
+
+    return ledger_part(GovernanceCommands)
 
 
 @click.group()
@@ -51,7 +64,7 @@ def body_add(slug: str, name: str, rule: str, quorum: int | None, on: str | None
 
     charter = Charter(slug=slug, name=name, rule=DecisionRule(rule), quorum=quorum)
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.add_body(charter, recording), f"Set up {name} ({slug})")
 
 
@@ -68,7 +81,7 @@ def body_seat(body_slug: str, member: str, community: bool, on: str | None) -> N
       collective --actor meera body seat steering hasiru-dala --community --on 2020-02-01
     """
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.seat(body_slug, member, community, recording), f"{member} seated")
 
 
@@ -85,7 +98,7 @@ def body_unseat(body_slug: str, member: str, on: str | None, reason: str | None)
       collective --actor ravi body unseat steering nudge-institute --reason "backbone handover"
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.unseat(body_slug, member, recording), f"{member} left its seat")
 
 
@@ -145,7 +158,7 @@ def propose(
         affects=affects,
     )
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         receipt, ref = app.propose(body_slug, proposal, recording)
         report(receipt, f"Proposed {ref} in {body_slug}")
     echo(ref)
@@ -174,7 +187,7 @@ def _position_command(stance: Stance) -> click.Command:
     @reason_option(required=stance is Stance.OBJECT)
     def command(ref: str, member: str, on: str | None, reason: str | None) -> None:
         recording = context(on, reason)
-        with ledger() as app:
+        with _ledger() as app:
             report(app.take_position(ref, member, stance, recording), f"{member} {verb} {ref}")
 
     return command
@@ -195,7 +208,7 @@ def close(ref: str, on: str | None) -> None:
       collective --actor meera decision close steering-1 --on 2020-04-03
     """
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.close_decision(ref, recording)
         outcome = app.decision(app.collective(recording.collective).slug, ref).outcome
         report(receipt, f"Closed {ref}: {outcome}")
@@ -214,7 +227,7 @@ def withdraw(ref: str, on: str | None, reason: str | None) -> None:
       collective --actor meera decision withdraw steering-4 --reason "superseded by steering-5"
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.withdraw_decision(ref, recording), f"Withdrew {ref}")
 
 
@@ -229,7 +242,7 @@ def show(ref: str, as_json: bool) -> None:
       collective decision show steering-1 --json
     """
     obj = click.get_current_context().find_root().obj
-    with ledger() as app:
+    with _ledger() as app:
         found = app.decision(app.collective(obj.collective).slug, ref)
     data = {
         "decision": found.ref,

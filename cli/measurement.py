@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cli.common import InputError, context, json_option, ledger, on_option, reason_option, report
+from cli.common import (
+    InputError,
+    context,
+    json_option,
+    ledger_part,
+    on_option,
+    reason_option,
+    report,
+)
 from cli.output import echo, print_json, print_table
 from domain.periods import Cadence
 from domain.vocabulary import Aggregation, Direction, ReviewAction, Unit
@@ -18,7 +27,18 @@ if TYPE_CHECKING:
     from domain.measurement import Cell
     from domain.reporting import Report
 
+if TYPE_CHECKING:
+    from ledger.measurement import MeasurementCommands
+
 __all__ = ["indicator", "period", "value"]
+
+
+def _ledger() -> AbstractContextManager[MeasurementCommands]:
+    """This area's part of the ledger application (it starts quicker than the whole)."""
+    from ledger.measurement import MeasurementCommands
+
+    return ledger_part(MeasurementCommands)
+
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -146,7 +166,7 @@ def define(
         baseline=start,
     )
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.define_indicator(code, definition, recording), f"Defined {code.upper()}: {name}")
 
 
@@ -217,7 +237,7 @@ def revise(
         method=method,
     )
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.revise_indicator(code, revision, decision, recording)
         report(receipt, f"Revised {code.upper()} under decision {decision}")
 
@@ -253,7 +273,7 @@ def target(
     """
     cell = _cell(cells)
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.set_target(code, period_code, amount, recording, cell=cell)
         report(receipt, f"Target for {code.upper()} in {period_code} set to {amount}")
 
@@ -273,7 +293,7 @@ def retire(code: str, decision: str, on: str | None, reason: str | None) -> None
       collective --actor meera indicator retire SS-WASH-01 --decision steering-12
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.retire_indicator(code, decision, recording), f"Retired {code.upper()}")
 
 
@@ -288,7 +308,7 @@ def show(code: str, as_json: bool) -> None:
       collective indicator show SS-EDU-01 --json
     """
     obj = click.get_current_context().find_root().obj
-    with ledger() as app:
+    with _ledger() as app:
         found = app.indicator(app.collective(obj.collective).slug, code)
     data = _indicator_data(found)
     if as_json:
@@ -307,7 +327,7 @@ def list_indicators(as_json: bool) -> None:
       collective indicator list --json
     """
     obj = click.get_current_context().find_root().obj
-    with ledger() as app:
+    with _ledger() as app:
         found = app.indicators(app.collective(obj.collective).slug)
     rows = [_indicator_data(i) for i in found]
     if as_json:
@@ -475,7 +495,7 @@ def submit(
         decision=decision,
     )
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.submit_value(submission, recording)
         report(receipt, f"Submitted {amount} for {_where(code, org, period_code, submission.cell)}")
 
@@ -518,7 +538,7 @@ def correct(
         decision=decision,
     )
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.correct_value(submission, recording)
         report(receipt, f"Corrected {_where(code, org, period_code, submission.cell)} to {amount}")
 
@@ -550,7 +570,7 @@ def retract(
 
     key = _build(ValueKey, code=code, org=org, period=period_code, cell=_cell(cells))
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.retract_value(key, recording, decision=decision)
         report(receipt, f"Retracted {_where(code, org, period_code, key.cell)}")
 
@@ -593,7 +613,7 @@ def review(
     key = _build(ReportKey, code=code, org=org, period=period_code)
     cell = _cell(cells) if cells else None
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.review_value(key, ReviewAction(action), recording, cell=cell, comment=comment)
         report(receipt, f"Recorded {action} for {code.upper()}, {org}, {period_code}")
 
@@ -616,7 +636,7 @@ def show_values(code: str, org: str, period_code: str, as_json: bool) -> None:
 
     key = _build(ReportKey, code=code, org=org, period=period_code)
     obj = click.get_current_context().find_root().obj
-    with ledger() as app:
+    with _ledger() as app:
         found, report_ = app.report(key, obj.collective)
     rows = _report_rows(found, report_)
     if as_json:
@@ -687,5 +707,5 @@ def close(period_code: str, decision: str, on: str | None, reason: str | None) -
       collective --actor meera period close 2024Q1 --decision steering-5 --on 2024-05-15
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.close_period(period_code, decision, recording), f"Closed period {period_code}")

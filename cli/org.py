@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
 import click
 
-from cli.common import context, ledger, on_option, reason_option, report
+from cli.common import context, ledger_part, on_option, reason_option, report
 from domain.vocabulary import OrgType, Role
 
+if TYPE_CHECKING:
+    from ledger.core import LedgerCore
+
 __all__ = ["org"]
+
+
+def _ledger() -> AbstractContextManager[LedgerCore]:
+    """This area's part of the ledger application (it starts quicker than the whole)."""
+    from ledger.core import LedgerCore
+
+    return ledger_part(LedgerCore)
 
 
 @click.group()
@@ -43,7 +56,7 @@ def add(slug: str, name: str, org_type: str, on: str | None) -> None:
 
     profile = Profile(slug=slug, name=name, type=OrgType(org_type))
     recording = context(on)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.add_organisation(profile, recording), f"Registered {profile.name} ({slug})")
 
 
@@ -65,7 +78,7 @@ def join(slug: str, role: str | None, on: str | None, reason: str | None) -> Non
       collective --actor meera org join hasiru-dala --role implementing --on 2020-01-15
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         receipt = app.join(slug, Role(role) if role else None, recording)
         report(receipt, f"{slug} joined")
 
@@ -83,7 +96,7 @@ def role(slug: str, role: str, on: str | None, reason: str | None) -> None:
       collective --actor meera org role sattva backbone --on 2024-01-01
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.change_role(slug, Role(role), recording), f"{slug} now takes part as {role}")
 
 
@@ -99,5 +112,5 @@ def leave(slug: str, on: str | None, reason: str | None) -> None:
       collective --actor meera org leave care-india --on 2023-12-31 --reason "end of phase 1"
     """
     recording = context(on, reason)
-    with ledger() as app:
+    with _ledger() as app:
         report(app.leave(slug, recording), f"{slug} left")

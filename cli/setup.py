@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.common import context, ledger, on_option, report
+from cli.common import context, ledger, ledger_part, on_option, report
 from cli.output import say
 
 __all__ = ["init"]
@@ -51,7 +51,9 @@ def init(slug: str, name: str, calendar: str, timezone: str, currency: str, on: 
         }
     )
     recording = context(on)
-    with ledger(create=True) as app:
+    from ledger.core import LedgerCore
+
+    with ledger_part(LedgerCore, create=True) as app:
         receipt = app.init_collective(settings, recording)
         report(receipt, f"Set up {settings.name} ({slug}) in {app.store}")
     if not receipt.already_recorded:

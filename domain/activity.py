@@ -6,8 +6,6 @@ activities. It reports progress, revises the plan (with a reason), and completes
 (with a reason). A completed or dropped activity takes no more updates.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -62,7 +60,7 @@ class Plan(Value):
             raise ValueError("an activity must serve at least one outcome or indicator (--serves)")
         return check_codes(v, "outcome or indicator")
 
-    def resolve(self, calendar: Calendar) -> Plan:
+    def resolve(self, calendar: Calendar) -> "Plan":
         """This plan with the dates of its period filled in."""
         term = self.term.resolve(calendar) if self.term else None
         return self.model_copy(update={"term": term})
@@ -92,7 +90,7 @@ class Commitment(Value):
         return unique(tuple(check_slug(s, "activity") for s in v), "dependency")
 
     @model_validator(mode="after")
-    def _not_itself(self) -> Commitment:
+    def _not_itself(self) -> "Commitment":
         if self.activity in self.depends_on:
             raise ValueError(f"activity {self.activity} cannot depend on itself")
         return self
@@ -128,7 +126,7 @@ class Activity(Aggregate):
         plan: Plan
         depends_on: tuple[str, ...]
 
-        def apply(self, aggregate: Activity) -> None:
+        def apply(self, aggregate: "Activity") -> None:
             aggregate.slug = self.activity
             aggregate.org = self.org
             aggregate.plan = self.plan
@@ -147,7 +145,7 @@ class Activity(Aggregate):
         status: ActivityProgress
         note: str | None = None
 
-        def apply(self, aggregate: Activity) -> None:
+        def apply(self, aggregate: "Activity") -> None:
             aggregate.updates.append(
                 Update(on=self.meta.effective, status=self.status, note=self.note)
             )
@@ -164,7 +162,7 @@ class Activity(Aggregate):
         plan: Plan
         changed: tuple[str, ...]
 
-        def apply(self, aggregate: Activity) -> None:
+        def apply(self, aggregate: "Activity") -> None:
             aggregate.plan = self.plan
             aggregate.revisions += 1
 
@@ -178,7 +176,7 @@ class Activity(Aggregate):
         TOPIC = topic("Activity.Completed")
         activity: str
 
-        def apply(self, aggregate: Activity) -> None:
+        def apply(self, aggregate: "Activity") -> None:
             aggregate.state = ActivityState.COMPLETED
             aggregate.closed_on = self.meta.effective
 
@@ -192,7 +190,7 @@ class Activity(Aggregate):
         TOPIC = topic("Activity.Dropped")
         activity: str
 
-        def apply(self, aggregate: Activity) -> None:
+        def apply(self, aggregate: "Activity") -> None:
             aggregate.state = ActivityState.DROPPED
             aggregate.closed_on = self.meta.effective
 
@@ -221,10 +219,10 @@ class Activity(Aggregate):
     def commit(
         cls,
         collective: Collective,
-        commitment: Commitment,
-        dependencies: Sequence[Activity],
+        commitment: "Commitment",
+        dependencies: "Sequence[Activity]",
         meta: Envelope,
-    ) -> Activity:
+    ) -> "Activity":
         """Record ``commitment``; ``dependencies`` are the activities it names, loaded."""
         collective.member(commitment.org)
         for other in dependencies:
@@ -243,7 +241,7 @@ class Activity(Aggregate):
         )
 
     @property
-    def progress(self) -> ActivityProgress | None:
+    def progress(self) -> "ActivityProgress | None":
         """The latest reported progress, if any."""
         return self.updates[-1].status if self.updates else None
 
@@ -251,12 +249,12 @@ class Activity(Aggregate):
         if self.state is not ActivityState.ACTIVE:
             raise RuleViolation(f"activity {self.slug} is {self.state} and takes no more updates")
 
-    def report_progress(self, status: ActivityProgress, note: str | None, meta: Envelope) -> None:
+    def report_progress(self, status: ActivityProgress, note: "str | None", meta: Envelope) -> None:
         self._check_active()
         text = check_text(note, "the note", 2000) if note is not None else None
         self._trigger(self.ProgressReported, meta, activity=self.slug, status=status, note=text)
 
-    def revise(self, revision: Revision, calendar: Calendar, meta: Envelope) -> None:
+    def revise(self, revision: "Revision", calendar: Calendar, meta: Envelope) -> None:
         self._check_active()
         if not meta.reason:
             raise RuleViolation(f"a reason is required to revise {self.slug} (use --reason)")

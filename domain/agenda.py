@@ -5,8 +5,6 @@ strategies, equity commitments) and names the decision that adopted it, so that 
 agree in 2021?" has an exact answer, and any two versions can be compared.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime
 from uuid import UUID
@@ -77,7 +75,7 @@ class AgendaText(Value):
         return tuple(_text(item, f"an entry of {what}") for item in v)
 
     @model_validator(mode="after")
-    def _outcomes(self) -> AgendaText:
+    def _outcomes(self) -> "AgendaText":
         if not self.outcomes:
             raise ValueError("a common agenda names at least one shared outcome")
         codes = [o.code for o in self.outcomes]
@@ -121,7 +119,7 @@ class AgendaDiff(Value):
     equity_commitments_removed: tuple[str, ...] = ()
 
 
-def compare(old: AgendaVersion, new: AgendaVersion) -> AgendaDiff:
+def compare(old: "AgendaVersion", new: "AgendaVersion") -> "AgendaDiff":
     """The structured difference between two versions of the agenda."""
     a, b = old.text, new.text
     fields = ("problem", "vision", "outcomes", "strategies", "equity_commitments")
@@ -161,7 +159,7 @@ class Agenda(Aggregate):
         decision: str
         text: AgendaText
 
-        def apply(self, aggregate: Agenda) -> None:
+        def apply(self, aggregate: "Agenda") -> None:
             aggregate.collective = self.collective
             _add_version(aggregate, self)
 
@@ -181,7 +179,7 @@ class Agenda(Aggregate):
         decision: str
         text: AgendaText
 
-        def apply(self, aggregate: Agenda) -> None:
+        def apply(self, aggregate: "Agenda") -> None:
             _add_version(aggregate, self)
 
         def subject(self) -> str:
@@ -202,7 +200,7 @@ class Agenda(Aggregate):
         return aggregate_id("agenda", collective)
 
     @classmethod
-    def adopt(cls, collective: str, text: AgendaText, decision: str, meta: Envelope) -> Agenda:
+    def adopt(cls, collective: str, text: "AgendaText", decision: str, meta: Envelope) -> "Agenda":
         """Adopt the first version; a second adoption is refused by the store (amend instead)."""
         return cls._create(
             cls.Adopted,
@@ -215,10 +213,10 @@ class Agenda(Aggregate):
         )
 
     @property
-    def current(self) -> AgendaVersion:
+    def current(self) -> "AgendaVersion":
         return self.versions[-1]
 
-    def amend(self, text: AgendaText, decision: str, meta: Envelope) -> None:
+    def amend(self, text: "AgendaText", decision: str, meta: Envelope) -> None:
         if text == self.current.text:
             raise RuleViolation(
                 f"the amendment is identical to agenda version {self.current.version}: "
@@ -239,7 +237,7 @@ class Agenda(Aggregate):
             text=text,
         )
 
-    def read_version(self, number: int | None = None) -> AgendaVersion:
+    def read_version(self, number: "int | None" = None) -> "AgendaVersion":
         """Version ``number`` (the current one when ``None``)."""
         if number is None:
             return self.current
@@ -249,11 +247,11 @@ class Agenda(Aggregate):
             )
         return self.versions[number - 1]
 
-    def diff(self, old: int, new: int) -> AgendaDiff:
+    def diff(self, old: int, new: int) -> "AgendaDiff":
         return compare(self.read_version(old), self.read_version(new))
 
 
-def _add_version(aggregate: Agenda, event: Agenda.Adopted | Agenda.AmendmentAdopted) -> None:
+def _add_version(aggregate: "Agenda", event: "Agenda.Adopted | Agenda.AmendmentAdopted") -> None:
     aggregate.versions.append(
         AgendaVersion(
             version=event.version,

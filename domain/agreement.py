@@ -6,8 +6,6 @@ party to sign again; until then the earlier terms stay in force. A terminated ag
 nothing more.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from uuid import UUID
 
@@ -78,7 +76,7 @@ class Agreement(Aggregate):
         parties: tuple[str, ...]
         terms: str
 
-        def apply(self, aggregate: Agreement) -> None:
+        def apply(self, aggregate: "Agreement") -> None:
             aggregate.slug = self.agreement
             aggregate.kind = self.kind
             aggregate.parties = self.parties
@@ -97,7 +95,7 @@ class Agreement(Aggregate):
         signatory: str
         terms_version: int
 
-        def apply(self, aggregate: Agreement) -> None:
+        def apply(self, aggregate: "Agreement") -> None:
             aggregate.signatures.append(
                 Signature(
                     party=self.party,
@@ -120,7 +118,7 @@ class Agreement(Aggregate):
         agreement: str
         terms_version: int
 
-        def apply(self, aggregate: Agreement) -> None:
+        def apply(self, aggregate: "Agreement") -> None:
             aggregate.in_force = self.terms_version
 
         def subject(self) -> str:
@@ -135,7 +133,7 @@ class Agreement(Aggregate):
         terms_version: int
         terms: str
 
-        def apply(self, aggregate: Agreement) -> None:
+        def apply(self, aggregate: "Agreement") -> None:
             aggregate.terms.append(self.terms)
 
         def subject(self) -> str:
@@ -148,7 +146,7 @@ class Agreement(Aggregate):
         TOPIC = topic("Agreement.Terminated")
         agreement: str
 
-        def apply(self, aggregate: Agreement) -> None:
+        def apply(self, aggregate: "Agreement") -> None:
             aggregate.terminated = self.meta.effective
 
         def subject(self) -> str:
@@ -171,7 +169,7 @@ class Agreement(Aggregate):
         return aggregate_id("agreement", collective, slug)
 
     @classmethod
-    def draft(cls, collective: str, draft: AgreementDraft, meta: Envelope) -> Agreement:
+    def draft(cls, collective: str, draft: "AgreementDraft", meta: Envelope) -> "Agreement":
         return cls._create(
             cls.Drafted,
             id=cls.id_for(collective, draft.slug),
@@ -197,7 +195,7 @@ class Agreement(Aggregate):
             return "awaiting signatures"
         return "amended, awaiting signatures"
 
-    def signed(self, version: int | None = None) -> dict[str, Signature]:
+    def signed(self, version: "int | None" = None) -> "dict[str, Signature]":
         """The signatures on ``version`` of the terms (the latest when ``None``), by party."""
         wanted = self.terms_version if version is None else version
         return {s.party: s for s in self.signatures if s.terms_version == wanted}

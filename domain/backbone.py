@@ -5,8 +5,6 @@ appointed; each later one takes over in a handover that ends the previous term i
 (it says from whom to whom). Both need a decision that passed.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
@@ -48,7 +46,7 @@ class Backbone(Aggregate):
         decision: str
         functions: tuple[BackboneFunction, ...]
 
-        def apply(self, aggregate: Backbone) -> None:
+        def apply(self, aggregate: "Backbone") -> None:
             aggregate.collective = self.collective
             aggregate.terms.append(_term(self))
 
@@ -69,7 +67,7 @@ class Backbone(Aggregate):
         decision: str
         functions: tuple[BackboneFunction, ...]
 
-        def apply(self, aggregate: Backbone) -> None:
+        def apply(self, aggregate: "Backbone") -> None:
             ending = aggregate.terms[-1]
             aggregate.terms[-1] = ending.model_copy(update={"ended": self.meta.effective})
             aggregate.terms.append(_term(self))
@@ -99,7 +97,7 @@ class Backbone(Aggregate):
         decision: str,
         functions: Iterable[BackboneFunction],
         meta: Envelope,
-    ) -> Backbone:
+    ) -> "Backbone":
         """Appoint the collective's first backbone."""
         return cls._create(
             cls.Appointed,
@@ -112,7 +110,7 @@ class Backbone(Aggregate):
         )
 
     @property
-    def current(self) -> Term:
+    def current(self) -> "Term":
         return self.terms[-1]
 
     def hand_over(
@@ -144,7 +142,7 @@ class Backbone(Aggregate):
         )
 
 
-def _term(event: Backbone.Appointed | Backbone.HandedOver) -> Term:
+def _term(event: "Backbone.Appointed | Backbone.HandedOver") -> "Term":
     return Term(
         org=event.org,
         decision=event.decision,

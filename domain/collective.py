@@ -5,8 +5,6 @@ times a year, and every read of the collective needs it. Everything that changes
 decisions, activities) lives in aggregates of its own.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,7 +85,7 @@ class Collective(Aggregate):
         TOPIC = topic("Collective.Initialised")
         settings: Settings
 
-        def apply(self, aggregate: Collective) -> None:
+        def apply(self, aggregate: "Collective") -> None:
             aggregate.settings = self.settings
             aggregate.members = {}
 
@@ -103,7 +101,7 @@ class Collective(Aggregate):
         org: str
         role: Role
 
-        def apply(self, aggregate: Collective) -> None:
+        def apply(self, aggregate: "Collective") -> None:
             aggregate.members[self.org] = Member(
                 org=self.org, role=self.role, joined=self.meta.effective
             )
@@ -119,7 +117,7 @@ class Collective(Aggregate):
         org: str
         role: Role
 
-        def apply(self, aggregate: Collective) -> None:
+        def apply(self, aggregate: "Collective") -> None:
             member = aggregate.members[self.org]
             aggregate.members[self.org] = member.model_copy(update={"role": self.role})
 
@@ -133,7 +131,7 @@ class Collective(Aggregate):
         TOPIC = topic("Collective.MemberLeft")
         org: str
 
-        def apply(self, aggregate: Collective) -> None:
+        def apply(self, aggregate: "Collective") -> None:
             member = aggregate.members[self.org]
             aggregate.members[self.org] = member.model_copy(update={"left": self.meta.effective})
 
@@ -153,7 +151,7 @@ class Collective(Aggregate):
         return aggregate_id("collective", slug)
 
     @classmethod
-    def initialise(cls, settings: Settings, meta: Envelope) -> Collective:
+    def initialise(cls, settings: "Settings", meta: Envelope) -> "Collective":
         return cls._create(
             cls.Initialised, id=cls.id_for(settings.slug), settings=settings, meta=meta
         )
@@ -162,10 +160,10 @@ class Collective(Aggregate):
     def slug(self) -> str:
         return self.settings.slug
 
-    def current_members(self) -> list[Member]:
+    def current_members(self) -> "list[Member]":
         return [m for m in self.members.values() if m.left is None]
 
-    def member(self, org: str) -> Member:
+    def member(self, org: str) -> "Member":
         member = self.members.get(org)
         if member is None or member.left is not None:
             raise NotFound("member", org, f"{org} is not a member of {self.slug}")

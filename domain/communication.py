@@ -6,8 +6,6 @@ Feedback from a community group gets an answer: the first response closes the lo
 responses are kept too.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -45,7 +43,7 @@ class Meeting(Aggregate):
         decisions: tuple[str, ...]
         minutes: str | None = None
 
-        def apply(self, aggregate: Meeting) -> None:
+        def apply(self, aggregate: "Meeting") -> None:
             aggregate.ref = self.meeting
             aggregate.body = self.body
             aggregate.held_on = self.meta.effective
@@ -84,9 +82,9 @@ class Meeting(Aggregate):
         body: Body,
         attended: Sequence[str],
         decisions: Sequence[Decision],
-        minutes: str | None,
+        minutes: "str | None",
         meta: Envelope,
-    ) -> Meeting:
+    ) -> "Meeting":
         """Record a meeting of ``body``; ``decisions`` are the decisions taken, loaded."""
         attendees = tuple(cls._attendee(collective, body, m) for m in attended)
         if not attendees:
@@ -113,7 +111,7 @@ class Meeting(Aggregate):
         )
 
     @staticmethod
-    def _attendee(collective: Collective, body: Body, member: str) -> Attendee:
+    def _attendee(collective: Collective, body: Body, member: str) -> "Attendee":
         seat = body.seats.get(member)
         current = member in {m.org for m in collective.current_members()}
         if seat is None and not current:
@@ -149,7 +147,7 @@ class Notice(Value):
 
     @field_validator("audience")
     @classmethod
-    def _audience(cls, v: str | None) -> str | None:
+    def _audience(cls, v: "str | None") -> "str | None":
         return None if v is None else check_text(v, "the audience", 200)
 
 
@@ -163,7 +161,7 @@ class Announcement(Aggregate):
         announcement: str
         notice: Notice
 
-        def apply(self, aggregate: Announcement) -> None:
+        def apply(self, aggregate: "Announcement") -> None:
             aggregate.ref = self.announcement
             aggregate.notice = self.notice
             aggregate.made_on = self.meta.effective
@@ -188,8 +186,8 @@ class Announcement(Aggregate):
 
     @classmethod
     def make(
-        cls, collective: str, register: Register, notice: Notice, meta: Envelope
-    ) -> Announcement:
+        cls, collective: str, register: Register, notice: "Notice", meta: Envelope
+    ) -> "Announcement":
         ref = register.issue(meta)
         return cls._create(
             cls.Made, id=cls.id_for(collective, ref), announcement=ref, notice=notice, meta=meta
@@ -215,7 +213,7 @@ class Voice(Value):
 
     @field_validator("channel")
     @classmethod
-    def _channel(cls, v: str | None) -> str | None:
+    def _channel(cls, v: "str | None") -> "str | None":
         return None if v is None else check_text(v, "the channel", 100)
 
 
@@ -235,7 +233,7 @@ class Feedback(Aggregate):
         feedback: str
         voice: Voice
 
-        def apply(self, aggregate: Feedback) -> None:
+        def apply(self, aggregate: "Feedback") -> None:
             aggregate.ref = self.feedback
             aggregate.voice = self.voice
             aggregate.received_on = self.meta.effective
@@ -253,7 +251,7 @@ class Feedback(Aggregate):
         text: str
         closes_loop: bool
 
-        def apply(self, aggregate: Feedback) -> None:
+        def apply(self, aggregate: "Feedback") -> None:
             aggregate.responses.append(
                 Response(on=self.meta.effective, text=self.text, closes_loop=self.closes_loop)
             )
@@ -278,14 +276,16 @@ class Feedback(Aggregate):
         return aggregate_id("feedback", collective, ref)
 
     @classmethod
-    def receive(cls, collective: str, register: Register, voice: Voice, meta: Envelope) -> Feedback:
+    def receive(
+        cls, collective: str, register: Register, voice: "Voice", meta: Envelope
+    ) -> "Feedback":
         ref = register.issue(meta)
         return cls._create(
             cls.Received, id=cls.id_for(collective, ref), feedback=ref, voice=voice, meta=meta
         )
 
     @property
-    def loop_closed_on(self) -> date | None:
+    def loop_closed_on(self) -> "date | None":
         """The day the first response closed the loop, if it did."""
         return self.responses[0].on if self.responses else None
 

@@ -5,8 +5,6 @@ A disbursement that would go beyond what remains committed needs a reason, and t
 by how much it went over.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -38,11 +36,11 @@ class Pledge(Value):
 
     @field_validator("agreement")
     @classmethod
-    def _agreement(cls, v: str | None) -> str | None:
+    def _agreement(cls, v: "str | None") -> "str | None":
         return None if v is None else check_slug(v, "agreement")
 
     @model_validator(mode="after")
-    def _two_parties(self) -> Pledge:
+    def _two_parties(self) -> "Pledge":
         if self.funder == self.recipient:
             raise ValueError(f"{self.funder} cannot commit funding to itself")
         return self
@@ -65,7 +63,7 @@ class Funding(Aggregate):
         funding: str
         pledge: Pledge
 
-        def apply(self, aggregate: Funding) -> None:
+        def apply(self, aggregate: "Funding") -> None:
             aggregate.ref = self.funding
             aggregate.pledge = self.pledge
             aggregate.committed_on = self.meta.effective
@@ -84,7 +82,7 @@ class Funding(Aggregate):
         over: Decimal | None = None
         """By how much this disbursement went beyond what remained committed (with a reason)."""
 
-        def apply(self, aggregate: Funding) -> None:
+        def apply(self, aggregate: "Funding") -> None:
             aggregate.disbursements.append(
                 Disbursement(on=self.meta.effective, money=self.money, over=self.over)
             )
@@ -110,8 +108,13 @@ class Funding(Aggregate):
 
     @classmethod
     def commit(
-        cls, collective: str, calendar: Calendar, register: Register, pledge: Pledge, meta: Envelope
-    ) -> Funding:
+        cls,
+        collective: str,
+        calendar: Calendar,
+        register: Register,
+        pledge: "Pledge",
+        meta: Envelope,
+    ) -> "Funding":
         term = pledge.term.resolve(calendar) if pledge.term else None
         ref = register.issue(meta)
         return cls._create(

@@ -6,8 +6,6 @@ rule and the positions, never typed in. Agenda amendments, indicator revisions a
 point at the decision that authorised them.
 """
 
-from __future__ import annotations
-
 from uuid import UUID
 
 from pydantic import Field, field_validator
@@ -47,7 +45,7 @@ class Body(Aggregate):
         TOPIC = topic("Body.Established")
         charter: Charter
 
-        def apply(self, aggregate: Body) -> None:
+        def apply(self, aggregate: "Body") -> None:
             aggregate.charter = self.charter
 
         def subject(self) -> str:
@@ -62,7 +60,7 @@ class Body(Aggregate):
         body: str
         seat: Seat
 
-        def apply(self, aggregate: Body) -> None:
+        def apply(self, aggregate: "Body") -> None:
             aggregate.seats[self.seat.member] = self.seat
 
         def subject(self) -> str:
@@ -80,7 +78,7 @@ class Body(Aggregate):
         def subject(self) -> str:
             return f"body:{self.body}"
 
-        def apply(self, aggregate: Body) -> None:
+        def apply(self, aggregate: "Body") -> None:
             del aggregate.seats[self.member]
 
         def summary(self) -> str:
@@ -94,7 +92,7 @@ class Body(Aggregate):
         def subject(self) -> str:
             return f"body:{self.body}"
 
-        def apply(self, aggregate: Body) -> None:
+        def apply(self, aggregate: "Body") -> None:
             aggregate.tabled += 1
 
         def summary(self) -> str:
@@ -110,7 +108,7 @@ class Body(Aggregate):
         return aggregate_id("body", collective, slug)
 
     @classmethod
-    def establish(cls, collective: str, charter: Charter, meta: Envelope) -> Body:
+    def establish(cls, collective: str, charter: "Charter", meta: Envelope) -> "Body":
         if charter.rule is DecisionRule.MAJORITY and charter.quorum is None:
             raise RuleViolation("a body that decides by majority needs a quorum (use --quorum N)")
         return cls._create(
@@ -133,7 +131,7 @@ class Body(Aggregate):
             )
         self._trigger(self.Unseated, meta, body=self.charter.slug, member=member)
 
-    def holder(self, member: str) -> Seat:
+    def holder(self, member: str) -> "Seat":
         seat = self.seats.get(member)
         if seat is None:
             raise NotFound("seat", member, f"{member} holds no seat on {self.charter.slug}")
@@ -165,9 +163,9 @@ class Position(Value):
 
 def decide(
     rule: DecisionRule,
-    quorum: int | None,
-    seats: dict[str, Seat],
-    positions: dict[str, Position],
+    quorum: "int | None",
+    seats: "dict[str, Seat]",
+    positions: "dict[str, Position]",
     backbone: frozenset[str] = frozenset(),
 ) -> Outcome:
     """The outcome of a decision under ``rule``, from the positions of the current seats."""
@@ -198,7 +196,7 @@ class Decision(Aggregate):
         body: str
         proposal: Proposal
 
-        def apply(self, aggregate: Decision) -> None:
+        def apply(self, aggregate: "Decision") -> None:
             aggregate.ref = self.decision
             aggregate.body = self.body
             aggregate.proposal = self.proposal
@@ -214,7 +212,7 @@ class Decision(Aggregate):
         decision: str
         position: Position
 
-        def apply(self, aggregate: Decision) -> None:
+        def apply(self, aggregate: "Decision") -> None:
             aggregate.positions[self.position.member] = self.position
 
         def subject(self) -> str:
@@ -240,7 +238,7 @@ class Decision(Aggregate):
         stood_aside: tuple[str, ...]
         community_took_part: bool
 
-        def apply(self, aggregate: Decision) -> None:
+        def apply(self, aggregate: "Decision") -> None:
             aggregate.outcome = self.outcome
 
         def subject(self) -> str:
@@ -259,7 +257,7 @@ class Decision(Aggregate):
         def subject(self) -> str:
             return f"decision:{self.decision}"
 
-        def apply(self, aggregate: Decision) -> None:
+        def apply(self, aggregate: "Decision") -> None:
             aggregate.outcome = Outcome.WITHDRAWN
 
         def summary(self) -> str:
@@ -277,7 +275,9 @@ class Decision(Aggregate):
         return aggregate_id("decision", collective, ref)
 
     @classmethod
-    def propose(cls, collective: str, body: Body, proposal: Proposal, meta: Envelope) -> Decision:
+    def propose(
+        cls, collective: str, body: "Body", proposal: "Proposal", meta: Envelope
+    ) -> "Decision":
         ref = body.table(meta)
         return cls._create(
             cls.Proposed,
@@ -296,7 +296,7 @@ class Decision(Aggregate):
         if self.outcome is not Outcome.OPEN:
             raise RuleViolation(f"decision {self.ref} is {self.outcome} and takes no more changes")
 
-    def take_position(self, body: Body, member: str, stance: Stance, meta: Envelope) -> None:
+    def take_position(self, body: "Body", member: str, stance: Stance, meta: Envelope) -> None:
         self._check_open()
         seat = body.holder(member)
         if stance is Stance.OBJECT and not meta.reason:
@@ -306,7 +306,7 @@ class Decision(Aggregate):
         )
         self._trigger(self.PositionTaken, meta, decision=self.ref, position=position)
 
-    def close(self, body: Body, backbone: frozenset[str], meta: Envelope) -> Outcome:
+    def close(self, body: "Body", backbone: frozenset[str], meta: Envelope) -> Outcome:
         self._check_open()
         outcome = decide(
             body.charter.rule, body.charter.quorum, body.seats, self.positions, backbone

@@ -6,8 +6,6 @@ report live elsewhere (``domain.reporting``), one small aggregate per report, so
 never replays the indicator's history of values.
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from uuid import UUID
 
@@ -43,7 +41,7 @@ class IndicatorDictionary(Aggregate):
         TOPIC = topic("IndicatorDictionary.Opened")
         collective: str
 
-        def apply(self, aggregate: IndicatorDictionary) -> None:
+        def apply(self, aggregate: "IndicatorDictionary") -> None:
             aggregate.codes = []
 
         def subject(self) -> str:
@@ -56,7 +54,7 @@ class IndicatorDictionary(Aggregate):
         TOPIC = topic("IndicatorDictionary.Listed")
         code: str
 
-        def apply(self, aggregate: IndicatorDictionary) -> None:
+        def apply(self, aggregate: "IndicatorDictionary") -> None:
             aggregate.codes.append(self.code)
 
         def subject(self) -> str:
@@ -73,7 +71,7 @@ class IndicatorDictionary(Aggregate):
         return aggregate_id("indicator-dictionary", collective)
 
     @classmethod
-    def open(cls, collective: str, meta: Envelope) -> IndicatorDictionary:
+    def open(cls, collective: str, meta: Envelope) -> "IndicatorDictionary":
         return cls._create(cls.Opened, id=cls.id_for(collective), collective=collective, meta=meta)
 
     def list_indicator(self, code: str, meta: Envelope) -> None:
@@ -90,7 +88,7 @@ class Indicator(Aggregate):
         code: str
         definition: Definition
 
-        def apply(self, aggregate: Indicator) -> None:
+        def apply(self, aggregate: "Indicator") -> None:
             aggregate.code = self.code
             aggregate.versions = [Version(number=1, definition=self.definition)]
 
@@ -109,7 +107,7 @@ class Indicator(Aggregate):
         mapping: tuple[CategoryMap, ...]
         decision: str
 
-        def apply(self, aggregate: Indicator) -> None:
+        def apply(self, aggregate: "Indicator") -> None:
             aggregate.versions.append(
                 Version(
                     number=self.version,
@@ -141,7 +139,7 @@ class Indicator(Aggregate):
         text: str | None
         version: int
 
-        def apply(self, aggregate: Indicator) -> None:
+        def apply(self, aggregate: "Indicator") -> None:
             aggregate.targets[self.period, self.cell] = Target(
                 period=self.period,
                 cell=self.cell,
@@ -173,7 +171,7 @@ class Indicator(Aggregate):
         code: str
         decision: str
 
-        def apply(self, aggregate: Indicator) -> None:
+        def apply(self, aggregate: "Indicator") -> None:
             aggregate.retired = self.decision
 
         def subject(self) -> str:
@@ -195,7 +193,7 @@ class Indicator(Aggregate):
     @classmethod
     def define(
         cls, collective: str, calendar: Calendar, code: str, definition: Definition, meta: Envelope
-    ) -> Indicator:
+    ) -> "Indicator":
         code = check_code(code)
         if definition.unit is Unit.CURRENCY and definition.currency is None:
             raise RuleViolation(f"{code} counts money: give its currency (use --currency)")

@@ -1,7 +1,5 @@
 """Learning: insights ("the story behind the curve") and the decisions they led to."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
@@ -51,7 +49,7 @@ class Learning(Aggregate):
         insight: Insight
         decisions: tuple[str, ...]
 
-        def apply(self, aggregate: Learning) -> None:
+        def apply(self, aggregate: "Learning") -> None:
             aggregate.ref = self.learning
             aggregate.insight = self.insight
             aggregate.decisions = self.decisions
@@ -79,10 +77,10 @@ class Learning(Aggregate):
         cls,
         collective: str,
         register: Register,
-        insight: Insight,
+        insight: "Insight",
         decisions: Sequence[Decision],
         meta: Envelope,
-    ) -> Learning:
+    ) -> "Learning":
         """Record ``insight``; ``decisions`` are the decisions it led to, loaded."""
         refs = unique(tuple(d.ref for d in decisions), "decision")
         ref = register.issue(meta)

@@ -15,8 +15,6 @@ Names of dimensions and categories cannot contain ``= , : +``: the command line 
 separators (``--dimension age=6-10,11-14``, ``--cell age=6-10``, ``--map age:6-14=6-10+11-14``).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -150,7 +148,7 @@ def _check_number(unit: Unit, number: Decimal, what: str) -> None:
         raise RuleViolation(f"{what} is not a percentage: use a number from 0 to 100")
 
 
-def _check_measure(unit: Unit, value: Decimal | None, text: str | None, what: str) -> None:
+def _check_measure(unit: Unit, value: "Decimal | None", text: "str | None", what: str) -> None:
     if unit is Unit.QUALITATIVE:
         if value is not None or not (text or "").strip():
             raise ValueError(f"a qualitative {what} is text")
@@ -160,7 +158,7 @@ def _check_measure(unit: Unit, value: Decimal | None, text: str | None, what: st
         _check_number(unit, value, f"{what} {value}")
 
 
-def show_measure(value: Decimal | None, text: str | None) -> str:
+def show_measure(value: "Decimal | None", text: "str | None") -> str:
     """A value as people read it."""
     return (text or "") if value is None else str(value)
 
@@ -186,7 +184,7 @@ def parse_cell(texts: Iterable[str]) -> Cell:
     return normal_cell(pairs)
 
 
-def parse_dimension(text: str) -> Dimension:
+def parse_dimension(text: str) -> "Dimension":
     """A dimension from ``NAME=CAT,CAT``, as typed after ``--dimension``."""
     name, sep, rest = text.partition("=")
     if not sep or not rest.strip():
@@ -196,7 +194,7 @@ def parse_dimension(text: str) -> Dimension:
     return Dimension(name=name, categories=tuple(rest.split(",")))
 
 
-def parse_map(text: str) -> CategoryMap:
+def parse_map(text: str) -> "CategoryMap":
     """One line of a revision's mapping from ``DIMENSION:OLD=NEW+NEW`` (``age:6-14=6-10+11-14``)."""
     head, sep, new = text.partition("=")
     dimension, colon, old = head.partition(":")
@@ -284,7 +282,7 @@ class Definition(Value):
 
     @field_validator("currency")
     @classmethod
-    def _currency(cls, v: str | None) -> str | None:
+    def _currency(cls, v: "str | None") -> "str | None":
         if v is not None and (len(v) != 3 or not v.isascii() or not v.isalpha()):
             raise ValueError(f"currency {v!r} is not an ISO 4217 code (for example INR, BDT, USD)")
         return None if v is None else v.upper()
@@ -295,7 +293,7 @@ class Definition(Value):
         return tuple(dict.fromkeys(check_sdg(code) for code in v))
 
     @model_validator(mode="after")
-    def _consistent(self) -> Definition:
+    def _consistent(self) -> "Definition":
         if self.currency is not None and self.unit is not Unit.CURRENCY:
             raise ValueError(f"a currency goes with the unit currency, not {self.unit}")
         if self.unit is Unit.QUALITATIVE and self.aggregation is not Aggregation.LATEST:
@@ -312,7 +310,7 @@ class Definition(Value):
     def unit_label(self) -> str:
         return f"{self.currency}" if self.unit is Unit.CURRENCY else str(self.unit)
 
-    def dimension(self, name: str, code: str) -> Dimension:
+    def dimension(self, name: str, code: str) -> "Dimension":
         for dimension in self.dimensions:
             if dimension.name == name:
                 return dimension
@@ -370,7 +368,7 @@ class Revision(Value):
     source: str | None = None
     method: str | None = None
 
-    def apply_to(self, old: Definition) -> Definition:
+    def apply_to(self, old: "Definition") -> "Definition":
         changes = self.model_dump(exclude={"mapping"}, exclude_none=True)
         return Definition.model_validate({**old.model_dump(), **changes})
 
@@ -388,7 +386,7 @@ class Target(Value):
 # Reading old cells under the current version ---------------------------------------------------
 
 
-def map_cell(versions: Sequence[Version], number: int, cell: Cell) -> Group:
+def map_cell(versions: "Sequence[Version]", number: int, cell: Cell) -> Group:
     """The cell ``cell`` of version ``number``, read under the last of ``versions``.
 
     Each revision's mapping is applied in turn. A category that was split maps to the group of
@@ -428,8 +426,8 @@ def group_label(group: Group) -> str:
 
 
 def complete_mapping(
-    code: str, old: Definition, new: Definition, given: Sequence[CategoryMap]
-) -> tuple[CategoryMap, ...]:
+    code: str, old: "Definition", new: "Definition", given: "Sequence[CategoryMap]"
+) -> "tuple[CategoryMap, ...]":
     """The mapping of every category of every kept dimension: ``given``, else the same name."""
     explicit: dict[tuple[str, str], tuple[str, ...]] = {}
     for line in given:

@@ -4,8 +4,6 @@ Several collectives can share one store, and one organisation (a funder, an NGO)
 several of them, so its identity is kept apart from its memberships.
 """
 
-from __future__ import annotations
-
 from uuid import UUID
 
 from pydantic import field_validator
@@ -45,7 +43,7 @@ class Organisation(Aggregate):
         TOPIC = topic("Organisation.Registered")
         profile: Profile
 
-        def apply(self, aggregate: Organisation) -> None:
+        def apply(self, aggregate: "Organisation") -> None:
             aggregate.profile = self.profile
 
         def subject(self) -> str:
@@ -62,7 +60,7 @@ class Organisation(Aggregate):
         return aggregate_id("organisation", slug)
 
     @classmethod
-    def register(cls, profile: Profile, meta: Envelope) -> Organisation:
+    def register(cls, profile: "Profile", meta: Envelope) -> "Organisation":
         return cls._create(cls.Registered, id=cls.id_for(profile.slug), profile=profile, meta=meta)
 
 
@@ -75,7 +73,7 @@ class Directory(Aggregate):
     class Opened(Created):
         TOPIC = topic("Directory.Opened")
 
-        def apply(self, aggregate: Directory) -> None:
+        def apply(self, aggregate: "Directory") -> None:
             aggregate.collectives = []
 
         def summary(self) -> str:
@@ -85,7 +83,7 @@ class Directory(Aggregate):
         TOPIC = topic("Directory.CollectiveListed")
         slug: str
 
-        def apply(self, aggregate: Directory) -> None:
+        def apply(self, aggregate: "Directory") -> None:
             aggregate.collectives.append(self.slug)
 
         def subject(self) -> str:
@@ -98,7 +96,7 @@ class Directory(Aggregate):
         self.collectives: list[str] = []
 
     @classmethod
-    def open(cls, meta: Envelope) -> Directory:
+    def open(cls, meta: Envelope) -> "Directory":
         return cls._create(cls.Opened, id=cls.ID, meta=meta)
 
     def list_collective(self, slug: str, meta: Envelope) -> None:

@@ -11,8 +11,6 @@ a fiscal year only has dates in a calendar (India and Bangladesh years differ), 
 with the collective's calendar.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -126,21 +124,21 @@ def _span(year: int, month: int, months: int) -> tuple[date, date]:
     return date(year, month, 1), date(year + after // 12, after % 12 + 1, 1) - timedelta(days=1)
 
 
-def _month(year: int, month: int) -> Period:
+def _month(year: int, month: int) -> "Period":
     _check_year(year)
     if not 1 <= month <= 12:
         raise PeriodError("month must be 01 to 12")
     return Period(PeriodKind.MONTH, *_span(year, month, 1), f"{year:04d}-{month:02d}")
 
 
-def _quarter(year: int, number: int) -> Period:
+def _quarter(year: int, number: int) -> "Period":
     _check_year(year)
     if not 1 <= number <= 4:
         raise PeriodError("quarter must be 1 to 4")
     return Period(PeriodKind.QUARTER, *_span(year, 3 * number - 2, 3), f"{year:04d}Q{number}")
 
 
-def _year(year: int) -> Period:
+def _year(year: int) -> "Period":
     _check_year(year)
     return Period(PeriodKind.YEAR, *_span(year, 1, 12), f"{year:04d}")
 
@@ -149,12 +147,12 @@ def _fiscal_code(year: int) -> str:
     return f"FY{year:04d}-{(year + 1) % 100:02d}"
 
 
-def _fiscal_year(year: int, first_month: int) -> Period:
+def _fiscal_year(year: int, first_month: int) -> "Period":
     _check_year(year)
     return Period(PeriodKind.FISCAL_YEAR, *_span(year, first_month, 12), _fiscal_code(year))
 
 
-def _fiscal_quarter(year: int, number: int, calendar: Calendar) -> Period:
+def _fiscal_quarter(year: int, number: int, calendar: "Calendar") -> "Period":
     _check_year(year)
     if not 1 <= number <= 4:
         raise PeriodError("quarter must be 1 to 4")
@@ -162,7 +160,7 @@ def _fiscal_quarter(year: int, number: int, calendar: Calendar) -> Period:
     return _quarter(year + index // 12, index % 12 // 3 + 1)
 
 
-def _period_at(kind: PeriodKind, start: date) -> Period:
+def _period_at(kind: "PeriodKind", start: date) -> "Period":
     """The period of ``kind`` that starts on ``start``."""
     if kind == PeriodKind.MONTH:
         return _month(start.year, start.month)
@@ -183,7 +181,7 @@ _GREGORIAN_FORMS = "2024-03 (month), 2024Q1 (quarter) or 2024 (year)"
 _FISCAL_FORMS = "2024-03 (month), 2024Q1 (quarter), 2024 (year) or FY2024-25 (fiscal year)"
 
 
-def parse_period(text: str, calendar: Calendar) -> Period:
+def parse_period(text: str, calendar: "Calendar") -> "Period":
     """Read a period as people type it (any case, surrounding spaces) in ``calendar``."""
     calendar = Calendar(calendar)
     try:
@@ -194,7 +192,7 @@ def parse_period(text: str, calendar: Calendar) -> Period:
         raise PeriodError(f"{text!r} is not a reporting period: use {forms}{reason}") from None
 
 
-def _parse(code: str, calendar: Calendar) -> Period:
+def _parse(code: str, calendar: "Calendar") -> "Period":
     if match := _MONTH_RE.fullmatch(code):
         return _month(int(match[1]), int(match[2]))
     if match := _QUARTER_RE.fullmatch(code):
@@ -206,7 +204,7 @@ def _parse(code: str, calendar: Calendar) -> Period:
     raise PeriodError("")
 
 
-def _parse_fiscal(first: int, second: str, quarter: str | None, calendar: Calendar) -> Period:
+def _parse_fiscal(first: int, second: str, quarter: "str | None", calendar: "Calendar") -> "Period":
     if not calendar.is_fiscal:
         raise PeriodError("the gregorian calendar has no fiscal years")
     _check_year(first)
@@ -220,7 +218,7 @@ def _parse_fiscal(first: int, second: str, quarter: str | None, calendar: Calend
 # Cadences ---------------------------------------------------------------------------------------
 
 
-def fits_cadence(period: Period, cadence: Cadence, calendar: Calendar) -> bool:
+def fits_cadence(period: "Period", cadence: "Cadence", calendar: "Calendar") -> bool:
     """Whether an indicator of ``cadence`` in ``calendar`` can take a value for ``period``."""
     cadence, calendar = Cadence(cadence), Calendar(calendar)
     if cadence == Cadence.MONTHLY:
@@ -232,7 +230,7 @@ def fits_cadence(period: Period, cadence: Cadence, calendar: Calendar) -> bool:
     return period.kind == PeriodKind.FISCAL_YEAR and period.start.month == calendar.first_month
 
 
-def check_cadence(period: Period, cadence: Cadence, calendar: Calendar) -> None:
+def check_cadence(period: "Period", cadence: "Cadence", calendar: "Calendar") -> None:
     """Raise :class:`PeriodError` unless ``period`` fits ``cadence`` in ``calendar``."""
     if fits_cadence(period, cadence, calendar):
         return
@@ -243,7 +241,7 @@ def check_cadence(period: Period, cadence: Cadence, calendar: Calendar) -> None:
     )
 
 
-def _expected(cadence: Cadence, calendar: Calendar) -> str:
+def _expected(cadence: "Cadence", calendar: "Calendar") -> str:
     if cadence == Cadence.MONTHLY:
         return "months such as 2024-03"
     if cadence == Cadence.QUARTERLY:
@@ -254,7 +252,7 @@ def _expected(cadence: Cadence, calendar: Calendar) -> str:
     return "calendar years such as 2024"
 
 
-def period_containing(day: date, cadence: Cadence, calendar: Calendar) -> Period:
+def period_containing(day: date, cadence: "Cadence", calendar: "Calendar") -> "Period":
     """The period of ``cadence`` in ``calendar`` that contains ``day``."""
     cadence, calendar = Cadence(cadence), Calendar(calendar)
     if cadence == Cadence.MONTHLY:
@@ -270,12 +268,12 @@ def period_containing(day: date, cadence: Cadence, calendar: Calendar) -> Period
 # Sequences and export ---------------------------------------------------------------------------
 
 
-def next_period(period: Period) -> Period:
+def next_period(period: "Period") -> "Period":
     """The period of the same kind that starts the day after ``period`` ends."""
     return _period_at(period.kind, period.end + timedelta(days=1))
 
 
-def periods_between(first: Period, last: Period) -> list[Period]:
+def periods_between(first: "Period", last: "Period") -> "list[Period]":
     """Every period from ``first`` to ``last`` inclusive; both must be of the same kind."""
     span = f"cannot list periods from {first.code} to {last.code}"
     if _series(first) != _series(last):
@@ -288,17 +286,17 @@ def periods_between(first: Period, last: Period) -> list[Period]:
     return periods
 
 
-def _series(period: Period) -> tuple[str, int]:
+def _series(period: "Period") -> tuple[str, int]:
     """Kind, plus the first month for fiscal years (India and Bangladesh years never mix)."""
     return period.kind, period.start.month if period.kind == PeriodKind.FISCAL_YEAR else 1
 
 
-def contains(outer: Period, inner: Period) -> bool:
+def contains(outer: "Period", inner: "Period") -> bool:
     """Whether every day of ``inner`` is in ``outer`` (a quarter within a fiscal year...)."""
     return outer.start <= inner.start and inner.end <= outer.end
 
 
-def dhis2_code(period: Period, calendar: Calendar) -> str:
+def dhis2_code(period: "Period", calendar: "Calendar") -> str:
     """The DHIS2 period id: ``202403``, ``2024Q1``, ``2024``, ``2024April``, ``2024July``."""
     calendar = Calendar(calendar)
     if period.kind == PeriodKind.MONTH:
@@ -310,7 +308,7 @@ def dhis2_code(period: Period, calendar: Calendar) -> str:
     return f"{period.start.year:04d}{_MONTH_NAME[calendar]}"
 
 
-def fiscal_quarter_code(period: Period, calendar: Calendar) -> str:
+def fiscal_quarter_code(period: "Period", calendar: "Calendar") -> str:
     """The fiscal label of a quarter, for display: India ``2024Q2`` is ``FY2024-25Q1``."""
     calendar = Calendar(calendar)
     if period.kind != PeriodKind.QUARTER or not calendar.is_fiscal:

@@ -5,8 +5,6 @@ a number is an event on the register, saved with the thing it numbers in one tra
 people recording at the same moment cannot get the same number: the store refuses the second.
 """
 
-from __future__ import annotations
-
 from uuid import UUID
 
 from domain.base import Aggregate, Created, Envelope, Event, aggregate_id, topic
@@ -25,7 +23,7 @@ class Register(Aggregate):
         kind: str
         prefix: str
 
-        def apply(self, aggregate: Register) -> None:
+        def apply(self, aggregate: "Register") -> None:
             aggregate.name = self.name
             aggregate.kind = self.kind
             aggregate.prefix = self.prefix
@@ -41,7 +39,7 @@ class Register(Aggregate):
         kind: str
         ref: str
 
-        def apply(self, aggregate: Register) -> None:
+        def apply(self, aggregate: "Register") -> None:
             aggregate.issued.append(self.ref)
 
         def subject(self) -> str:
@@ -61,7 +59,7 @@ class Register(Aggregate):
         return aggregate_id("register", collective, name)
 
     @classmethod
-    def open(cls, collective: str, name: str, kind: str, prefix: str, meta: Envelope) -> Register:
+    def open(cls, collective: str, name: str, kind: str, prefix: str, meta: Envelope) -> "Register":
         return cls._create(
             cls.Opened,
             id=cls.id_for(collective, name),

@@ -10,8 +10,6 @@ correction), and a correction or a retraction is an event of its own that says w
 period (:class:`ReportingPeriod`, closed by a decision) takes new values only under a decision.
 """
 
-from __future__ import annotations
-
 import re
 from decimal import Decimal
 from uuid import UUID
@@ -84,7 +82,7 @@ class Submission(ValueKey):
 
     @field_validator("evidence")
     @classmethod
-    def _evidence(cls, v: str | None) -> str | None:
+    def _evidence(cls, v: "str | None") -> "str | None":
         if v is None or not v.strip():
             return None
         if not _LINK.match(v.strip()) or len(v) > 2000:
@@ -129,7 +127,7 @@ class ReportingPeriod(Aggregate):
         period: str
         decision: str
 
-        def apply(self, aggregate: ReportingPeriod) -> None:
+        def apply(self, aggregate: "ReportingPeriod") -> None:
             aggregate.period = self.period
             aggregate.decision = self.decision
 
@@ -150,7 +148,7 @@ class ReportingPeriod(Aggregate):
     @classmethod
     def close(
         cls, collective: str, period: Period, decision: str, meta: Envelope
-    ) -> ReportingPeriod:
+    ) -> "ReportingPeriod":
         return cls._create(
             cls.Closed,
             id=cls.id_for(collective, period.code),
@@ -182,7 +180,7 @@ class Report(Aggregate):
         org: str
         period: str
 
-        def apply(self, aggregate: Report) -> None:
+        def apply(self, aggregate: "Report") -> None:
             aggregate.code = self.code
             aggregate.org = self.org
             aggregate.period = self.period
@@ -203,7 +201,7 @@ class Report(Aggregate):
         evidence: str | None
         decision: str | None
 
-        def apply(self, aggregate: Report) -> None:
+        def apply(self, aggregate: "Report") -> None:
             aggregate.entries[self.cell] = Entry(
                 version=self.version,
                 value=self.value,
@@ -230,7 +228,7 @@ class Report(Aggregate):
         previous_value: Decimal | None
         previous_text: str | None
 
-        def apply(self, aggregate: Report) -> None:
+        def apply(self, aggregate: "Report") -> None:
             aggregate.entries[self.cell] = Entry(
                 version=self.version,
                 value=self.value,
@@ -253,7 +251,7 @@ class Report(Aggregate):
         version: int
         decision: str | None
 
-        def apply(self, aggregate: Report) -> None:
+        def apply(self, aggregate: "Report") -> None:
             entry = aggregate.entries[self.cell]
             aggregate.entries[self.cell] = entry.model_copy(
                 update={"status": ValueStatus.RETRACTED, "comment": None}
@@ -268,7 +266,7 @@ class Report(Aggregate):
         action: ReviewAction
         comment: str | None
 
-        def apply(self, aggregate: Report) -> None:
+        def apply(self, aggregate: "Report") -> None:
             status = _STATUS_AFTER[self.action]
             for cell in self.cells:
                 entry = aggregate.entries[cell]
@@ -292,7 +290,7 @@ class Report(Aggregate):
         return aggregate_id("report", collective, code, org, period)
 
     @classmethod
-    def open(cls, collective: str, code: str, org: str, period: Period, meta: Envelope) -> Report:
+    def open(cls, collective: str, code: str, org: str, period: Period, meta: Envelope) -> "Report":
         return cls._create(
             cls.Opened,
             id=cls.id_for(collective, code, org, period.code),
@@ -307,7 +305,7 @@ class Report(Aggregate):
         """How people refer to the report: ``SS-EDU-01/hasiru-dala/2024Q1``."""
         return f"{self.code}/{self.org}/{self.period}"
 
-    def entry(self, cell: Cell) -> Entry:
+    def entry(self, cell: Cell) -> "Entry":
         found = self.entries.get(cell)
         if found is None:
             raise NotFound(
@@ -321,8 +319,8 @@ class Report(Aggregate):
         self,
         collective: Collective,
         indicator: Indicator,
-        submission: Submission,
-        closure: ReportingPeriod | None,
+        submission: "Submission",
+        closure: "ReportingPeriod | None",
         meta: Envelope,
     ) -> None:
         """Record a first value for a cell: from a current member, in the indicator's terms."""
@@ -352,8 +350,8 @@ class Report(Aggregate):
     def correct(
         self,
         indicator: Indicator,
-        submission: Submission,
-        closure: ReportingPeriod | None,
+        submission: "Submission",
+        closure: "ReportingPeriod | None",
         meta: Envelope,
     ) -> None:
         """Supersede the value of a cell, with a reason; it stays under its own version."""
@@ -385,8 +383,8 @@ class Report(Aggregate):
     def retract(
         self,
         cell: Cell,
-        closure: ReportingPeriod | None,
-        decision: str | None,
+        closure: "ReportingPeriod | None",
+        decision: "str | None",
         meta: Envelope,
     ) -> None:
         """Withdraw the value of a cell, with a reason; it stays in the history."""
@@ -403,7 +401,7 @@ class Report(Aggregate):
         )
 
     def review(
-        self, action: ReviewAction, cell: Cell | None, comment: str | None, meta: Envelope
+        self, action: ReviewAction, cell: "Cell | None", comment: "str | None", meta: Envelope
     ) -> None:
         """Approve, query or return one cell, or (``cell`` None) every value of the report."""
         comment = (comment or "").strip() or None
@@ -438,7 +436,7 @@ class Report(Aggregate):
     def _key(self, cell: Cell) -> dict[str, object]:
         return {"code": self.code, "org": self.org, "period": self.period, "cell": cell}
 
-    def _check_closure(self, closure: ReportingPeriod | None, decision: str | None) -> None:
+    def _check_closure(self, closure: "ReportingPeriod | None", decision: "str | None") -> None:
         if closure is not None and not decision:
             raise RuleViolation(
                 f"period {closure.period} was closed under decision {closure.decision}: a value "

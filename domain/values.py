@@ -6,8 +6,6 @@ collective's calendar. Codes of outcomes and indicators are checked for shape on
 and the indicator dictionary say which codes exist.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -139,12 +137,12 @@ class Term(Value):
     """The reporting period it was given as (``FY2024-25``), if any."""
 
     @model_validator(mode="after")
-    def _order(self) -> Term:
+    def _order(self) -> "Term":
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"the end date {self.end} is before the start date {self.start}")
         return self
 
-    def resolve(self, calendar: Calendar) -> Term:
+    def resolve(self, calendar: Calendar) -> "Term":
         """This term with the dates of its period in ``calendar`` filled in."""
         if self.period is None:
             return self

@@ -4,8 +4,6 @@ Kept apart from the aggregates (and free of heavy imports) so that the command l
 as choices without loading the whole domain.
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 
 __all__ = [

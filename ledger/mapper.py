@@ -13,10 +13,10 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel
 
-__all__ = ["PydanticMapper", "decode_state", "encode_state"]
+__all__ = ["PydanticMapper", "decode_state", "encode_state", "event_class"]
 
 _ENVELOPE_KEYS = ("originator_id", "originator_version")
 
@@ -28,6 +28,25 @@ def encode_state(event: BaseModel) -> bytes:
     if class_version > 1:
         state["class_version"] = class_version
     return orjson.dumps(state)
+
+
+def event_class(topic: str) -> Any:
+    """The class of a stored topic, importing the domain's modules if it is not loaded yet.
+
+    A command imports only the parts of the domain it changes (so it starts quickly); an event
+    of another part is resolved by loading the whole domain once.
+    """
+    try:
+        return resolve_topic(topic)
+    except TopicError:
+        import importlib
+        import pkgutil
+
+        import domain
+
+        for module in pkgutil.iter_modules(domain.__path__):
+            importlib.import_module(f"domain.{module.name}")
+        return resolve_topic(topic)
 
 
 def decode_state(cls: type[Any], state: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +76,7 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls = resolve_topic(stored_event.topic)
+        cls = event_class(stored_event.topic)
         data = stored_event.state
         try:
             if self.cipher:

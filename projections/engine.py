@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import orjson
-from eventsourcing.utils import resolve_topic
 
-from ledger.mapper import decode_state
+from ledger.mapper import decode_state, event_class
 
 __all__ = [
     "PAGE",
@@ -248,7 +247,7 @@ def positions(db: ViewDB) -> dict[str, int]:
 
 def _decode(notification: Any) -> EventRecord:
     state = orjson.loads(notification.state)
-    decode_state(resolve_topic(notification.topic), state)
+    decode_state(event_class(notification.topic), state)
     return EventRecord(
         notification.id,
         str(notification.originator_id),

@@ -29,9 +29,9 @@ LOG = Projection(
 
 def describe(record: EventRecord) -> tuple[str, str]:
     """The event's subject (``org:hasiru-dala``) and one-line summary, as its class words them."""
-    from eventsourcing.utils import resolve_topic
+    from ledger.mapper import event_class
 
-    cls: Any = resolve_topic(record.topic)
+    cls: Any = event_class(record.topic)
     state = {
         **record.state,
         "originator_id": record.aggregate_id,
