@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from cli.reference import reference
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,3 +32,39 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_command = re.findall(r"```sh\n(.+?)\n```", readme)[1]
     assert test_command in ci
+
+
+AGENDA = """problem = "Informal waste pickers are excluded from social security."
+vision = "Every waste-picker family lives with dignity and security."
+[[outcomes]]
+code = "SS-O1"
+title = "ಸಾಮಾಜಿಕ ಭದ್ರತೆ Social security and entitlements"
+[[outcomes]]
+code = "SS-O2"
+title = "Children's education"
+"""
+
+
+def test_every_command_in_the_guide_works_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    commands = [
+        line
+        for block in re.findall(r"```sh\n(.+?)\n```", guide, flags=re.S)
+        for line in block.splitlines()
+        if line.startswith("collective ")
+    ]
+    assert len(commands) > 30
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "agenda.toml").write_text(AGENDA, encoding="utf-8")
+    env = {"COLLECTIVE_ACTOR": "meera", "COLLECTIVE_STORE": str(tmp_path / "collective.db")}
+    for command in commands:
+        result = CliRunner().invoke(main, shlex.split(command)[1:], env=env)
+        assert result.exit_code == 0, (command, result.output, result.stderr)
