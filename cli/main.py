@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "agreement": ("cli.agreement", "agreement", "Charters, MoUs, data-sharing and funding."),
     "backbone": ("cli.backbone", "backbone", "Appoint or hand over the backbone organisation."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+    "trace": ("cli.reading", "trace", "Every event and decision behind an indicator, value..."),
     "projections": ("cli.projections", "projections", "Read models: where they stand; rebuild."),
 }
 

@@ -9,7 +9,7 @@ import click
 from cli.common import as_of_option, json_option, ledger, parse_time
 from cli.output import echo, print_json, print_table, say
 
-__all__ = ["log", "status"]
+__all__ = ["log", "status", "trace"]
 
 
 @click.command()
@@ -158,3 +158,60 @@ def _current_slug(app: Any, wanted: str | None) -> str | None:
         return str(app.collective(wanted).slug)
     slugs = app.collectives()
     return slugs[0] if len(slugs) == 1 else None
+
+
+@click.command()
+@click.argument("ref")
+@as_of_option
+@json_option
+def trace(ref: str, as_of: str | None, as_json: bool) -> None:
+    """Every event behind REF, in order, with the decisions that authorised each change.
+
+    REF is what the log calls the subject: indicator:CODE, value:CODE/ORG/PERIOD, agenda,
+    agreement:SLUG, activity:SLUG, decision:ID, org:SLUG, body:SLUG, backbone, funding:ID,
+    feedback:ID or period:PERIOD.
+
+    \b
+    Example:
+      collective trace indicator:SS-EDU-01
+      collective trace value:SS-EDU-01/hasiru-dala/2021Q1 --json
+      collective trace agenda --as-of 2024-01-01
+    """
+    from projections.registry import Views
+    from projections.trace import trace as find
+
+    obj = click.get_current_context().find_root().obj
+    with ledger() as app:
+        views = Views(app, notice=say)
+        views.refresh()
+        at = views.position(parse_time(as_of, "--as-of") if as_of else None)
+        found = find(views, app.collective(obj.collective).slug, ref, at)
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        ["#", "effective", "recorded (UTC)", "actor", "event", "summary", "reason", "authority"],
+        (
+            (
+                e["position"],
+                e["effective"],
+                e["recorded_at"][:19].replace("T", " "),
+                e["actor"],
+                e["event"],
+                e["summary"],
+                e["reason"],
+                " ".join(e["authorised_by"]),
+            )
+            for e in found["events"]
+        ),
+        title=f"Trace of {found['ref']}",
+    )
+    for decision in found["decisions"]:
+        echo(
+            f"\n{decision['decision']} ({decision.get('body', '?')}): "
+            f"{decision.get('title', '')} [{decision['outcome']}]"
+        )
+        for p in decision.get("positions", []):
+            seat = " (community seat)" if p["community"] else ""
+            why = f": {p['reason']}" if p["reason"] else ""
+            echo(f"  {p['member']}{seat} {p['stance']}{why}")

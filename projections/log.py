@@ -10,15 +10,15 @@ from typing import Any
 
 from projections.engine import EventRecord, Projection, ViewDB, Writer
 
-__all__ = ["LOG", "describe", "position_at"]
+__all__ = ["LOG", "authorities", "describe", "position_at"]
 
 LOG = Projection(
     name="log",
-    schema=1,
+    schema=2,
     tables={
         "view_log": "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, "
         "event TEXT NOT NULL, subject TEXT NOT NULL, summary TEXT NOT NULL, collective TEXT, "
-        "effective TEXT NOT NULL, reason TEXT",
+        "effective TEXT NOT NULL, reason TEXT, authority TEXT NOT NULL",
     },
     indexes=(
         "CREATE INDEX IF NOT EXISTS view_log_recorded ON {view_log} (recorded_at)",
@@ -41,11 +41,34 @@ def describe(record: EventRecord) -> tuple[str, str]:
     return str(event.subject()), str(event.summary())
 
 
+def authorities(record: EventRecord) -> list[str]:
+    """The decisions an event names as its authority (``decision`` / ``decisions`` fields)."""
+    if record.name.startswith(("Decision.", "Body.DecisionTabled")):
+        return []  # a decision's own events name the decision itself
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "decision" and isinstance(item, str):
+                    found.append(item)
+                elif key == "decisions" and isinstance(item, list):
+                    found.extend(str(ref) for ref in item)
+                elif key != "meta":
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(record.state)
+    return list(dict.fromkeys(found))
+
+
 def _index(writer: Writer, record: EventRecord) -> None:
     meta = record.meta
     subject, summary = describe(record)
     writer.execute(
-        f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         [
             record.position,
             _utc(record.recorded_at),
@@ -56,6 +79,7 @@ def _index(writer: Writer, record: EventRecord) -> None:
             meta.get("collective"),
             meta["effective"],
             meta.get("reason"),
+            " ".join(authorities(record)),
             record.position,
         ],
     )
