@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cli.common import context, json_option, ledger, on_option, reason_option, report
-from cli.output import echo, print_json, print_table
+from cli.common import (
+    as_of_option,
+    context,
+    json_option,
+    ledger,
+    on_option,
+    parse_time,
+    reason_option,
+    report,
+)
+from cli.output import echo, print_json, print_table, say
 
 if TYPE_CHECKING:
-    from domain.agenda import AgendaText, AgendaVersion
+    from domain.agenda import AgendaText
+    from projections.registry import Views
+
+T = TypeVar("T")
 
 __all__ = ["agenda"]
 
@@ -105,16 +117,22 @@ def amend(path: str, decision: str, on: str | None, reason: str | None) -> None:
 @click.option(
     "--version", "number", type=int, default=None, help="Which version; default: the current one."
 )
+@as_of_option
 @json_option
-def show(number: int | None, as_json: bool) -> None:
+def show(number: int | None, as_of: str | None, as_json: bool) -> None:
     """Show a version of the common agenda (the current one unless --version is given).
+
+    With --as-of, the agenda as the ledger held it then (its current version at that time).
 
     \b
     Example:
       collective agenda show
       collective agenda show --version 1 --json
+      collective agenda show --as-of 2021-12-31
     """
-    slug, found = _version(number)
+    from projections.agenda import agenda_version
+
+    slug, found = _read(as_of, lambda views, slug, at: agenda_version(views, slug, at, number))
     if as_json:
         print_json({"collective": slug, **found.model_dump(mode="json")})
         return
@@ -131,17 +149,19 @@ def show(number: int | None, as_json: bool) -> None:
 
 
 @agenda.command("versions")
+@as_of_option
 @json_option
-def versions(as_json: bool) -> None:
+def versions(as_of: str | None, as_json: bool) -> None:
     """List every version of the common agenda, with the decision that adopted it.
 
     \b
     Example:
       collective agenda versions --json
+      collective agenda versions --as-of 2024-12-31
     """
-    obj = click.get_current_context().find_root().obj
-    with ledger() as app:
-        found = app.agenda(app.collective(obj.collective).slug)
+    from projections.agenda import agenda_versions
+
+    _, adopted = _read(as_of, agenda_versions)
     rows: list[dict[str, Any]] = [
         {
             "version": v.version,
@@ -150,7 +170,7 @@ def versions(as_json: bool) -> None:
             "recorded_at": v.recorded_at.isoformat(),
             "outcomes": [o.code for o in v.text.outcomes],
         }
-        for v in found.versions
+        for v in adopted
     ]
     if as_json:
         print_json(rows)
@@ -167,8 +187,9 @@ def versions(as_json: bool) -> None:
 @agenda.command("diff")
 @click.argument("old", type=int, metavar="N")
 @click.argument("new", type=int, metavar="M")
+@as_of_option
 @json_option
-def diff(old: int, new: int, as_json: bool) -> None:
+def diff(old: int, new: int, as_of: str | None, as_json: bool) -> None:
     """Compare version N of the common agenda with version M.
 
     Shows which fields changed, and which shared outcomes, strategies and equity
@@ -178,10 +199,11 @@ def diff(old: int, new: int, as_json: bool) -> None:
     Example:
       collective agenda diff 1 2
       collective agenda diff 1 2 --json
+      collective agenda diff 1 2 --as-of 2025-12-31
     """
-    obj = click.get_current_context().find_root().obj
-    with ledger() as app:
-        found = app.agenda(app.collective(obj.collective).slug).diff(old, new)
+    from projections.agenda import agenda_diff
+
+    _, found = _read(as_of, lambda views, slug, at: agenda_diff(views, slug, at, old, new))
     if as_json:
         print_json(found.model_dump(mode="json"))
         return
@@ -215,11 +237,18 @@ def _read_agenda(path: str) -> AgendaText:
         raise InputError(f"agenda file {path!r}: {validation_message(e)}") from None
 
 
-def _version(number: int | None) -> tuple[str, AgendaVersion]:
+def _read(as_of: str | None, query: Callable[[Views, str, int | None], T]) -> tuple[str, T]:
+    """Catch the views up, then answer ``query`` for the collective at ``--as-of`` (or now)."""
+    from projections.registry import Views
+
+    moment = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        views = Views(app, notice=say)
+        views.refresh()
+        at = views.position(moment)
         slug = app.collective(obj.collective).slug
-        return slug, app.agenda(slug).read_version(number)
+        return slug, query(views, slug, at)
 
 
 def _section(title: str, lines: Sequence[str]) -> None:

@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "agreement": ("cli.agreement", "agreement", "Charters, MoUs, data-sharing and funding."),
     "backbone": ("cli.backbone", "backbone", "Appoint or hand over the backbone organisation."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+    "progress": ("cli.measurement_reports", "progress", "Indicator values against targets."),
+    "equity": ("cli.measurement_reports", "equity", "Gaps between groups of a dimension."),
+    "completeness": ("cli.measurement_reports", "completeness", "Who reported what; late."),
+    "alignment": ("cli.reports", "alignment", "Activities by partner and outcome; gaps; overdue."),
+    "decisions": ("cli.reports", "decisions", "The register of decisions and every position."),
+    "communication": ("cli.reports", "communication", "Meetings, attendance, feedback, news."),
     "trace": ("cli.reading", "trace", "Every event and decision behind an indicator, value..."),
     "projections": ("cli.projections", "projections", "Read models: where they stand; rebuild."),
 }

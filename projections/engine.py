@@ -74,6 +74,28 @@ class ViewDB:
         self.postgres = app.store.kind == "postgres"
         self.schema = getattr(self.datastore, "schema", "") if self.postgres else ""
 
+    def events_after(self, position: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        """Stored events after ``position``, in log order: (position, aggregate id, version,
+        topic, state). Read directly, which is several times quicker than the library's
+        notification objects for a rebuild of millions of events."""
+        if self.postgres:
+            table = self.table(f"{self.app.name.lower()}_events")
+            statement = (
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                f"FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            )
+        else:
+            statement = (
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(statement, [position, limit])
+            return [
+                tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                for row in cursor.fetchall()
+            ]
+
     def sql(self, statement: str) -> str:
         """Our SQL uses ``?`` and ``{name}`` table placeholders; adapt them to the store."""
         if self.postgres:
@@ -106,13 +128,21 @@ class ViewDB:
 
 
 class Writer:
-    """Writes temporal rows inside one catch-up transaction."""
+    """Writes temporal rows inside one catch-up transaction.
+
+    New rows wait in memory and go to the database with one ``executemany`` per table at the end
+    of the page (or before any other statement), so a page of a thousand new values costs a few
+    statements, not a thousand. Reads through :meth:`current` see the waiting rows.
+    """
 
     def __init__(self, db: ViewDB, cursor: Any) -> None:
         self.db = db
         self.cursor = cursor
+        self._waiting: dict[str, list[dict[str, Any]]] = {}
+        self._current: dict[tuple[str, tuple[tuple[str, Any], ...]], dict[str, Any]] = {}
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.flush()
         self.cursor.execute(self.db.sql(statement), list(params))
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
@@ -120,23 +150,53 @@ class Writer:
         row = self.cursor.fetchone()
         return None if row is None else dict(row)
 
+    def flush(self) -> None:
+        """Write the waiting rows."""
+        waiting, self._waiting = self._waiting, {}
+        self._current.clear()
+        for table, rows in waiting.items():
+            by_shape: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            for row in rows:
+                by_shape.setdefault(tuple(row), []).append(tuple(row.values()))
+            for columns, values in by_shape.items():
+                marks = ", ".join("?" for _ in columns)
+                self.cursor.executemany(
+                    self.db.sql(
+                        f"INSERT INTO {self.db.table(table)} ({', '.join(columns)}) "
+                        f"VALUES ({marks})"
+                    ),
+                    values,
+                )
+
+    @staticmethod
+    def _key(key: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+        return tuple(key.items())  # handlers name a table's key columns in one order
+
     def current(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
         """The current row of ``table`` with ``key``, if any."""
+        waiting = self._current.get((table, self._key(key)))
+        if waiting is not None:
+            return dict(waiting)
         where = " AND ".join(f"{k} = ?" for k in key)
-        return self.fetchone(
-            f"SELECT * FROM {self.db.table(table)} WHERE {where} AND valid_to IS NULL",
+        self.cursor.execute(
+            self.db.sql(f"SELECT * FROM {self.db.table(table)} WHERE {where} AND valid_to IS NULL"),
             list(key.values()),
         )
+        row = self.cursor.fetchone()
+        return None if row is None else dict(row)
+
+    def insert(
+        self, table: str, key: dict[str, Any], values: dict[str, Any], position: int
+    ) -> None:
+        """Add the first row of a ``key`` that has none (cheaper than :meth:`put`)."""
+        row = {**key, **values, "valid_from": position, "valid_to": None}
+        self._waiting.setdefault(table, []).append(row)
+        self._current[(table, self._key(key))] = row
 
     def put(self, table: str, key: dict[str, Any], values: dict[str, Any], position: int) -> None:
         """Make ``key`` hold ``values`` from ``position`` on (closing the row that held before)."""
         self.close(table, key, position)
-        row = {**key, **values, "valid_from": position, "valid_to": None}
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        self.execute(
-            f"INSERT INTO {self.db.table(table)} ({columns}) VALUES ({marks})", list(row.values())
-        )
+        self.insert(table, key, values, position)
 
     def update(
         self, table: str, key: dict[str, Any], changes: dict[str, Any], position: int
@@ -154,9 +214,15 @@ class Writer:
 
     def close(self, table: str, key: dict[str, Any], position: int) -> None:
         """End the current row of ``key`` at ``position`` (it is no longer true from there on)."""
+        waiting = self._current.pop((table, self._key(key)), None)
+        if waiting is not None:
+            waiting["valid_to"] = position
+            return
         where = " AND ".join(f"{k} = ?" for k in key)
-        self.execute(
-            f"UPDATE {self.db.table(table)} SET valid_to = ? WHERE {where} AND valid_to IS NULL",
+        self.cursor.execute(
+            self.db.sql(
+                f"UPDATE {self.db.table(table)} SET valid_to = ? WHERE {where} AND valid_to IS NULL"
+            ),
             [position, *key.values()],
         )
 
@@ -178,6 +244,8 @@ class Projection:
     """table name -> column definitions (without the temporal columns, added here)."""
     indexes: Sequence[str] = ()
     handlers: dict[str, Handler] = field(default_factory=dict)
+    every_event: Callable[[Writer, list[EventRecord]], None] | None = None
+    """A handler for every event of a page at once (the log index), instead of ``handlers``."""
 
     REGISTRY: ClassVar[dict[str, Projection]] = {}
 
@@ -245,16 +313,19 @@ def positions(db: ViewDB) -> dict[str, int]:
     return {row["name"]: int(row["position"]) for row in rows}
 
 
-def _decode(notification: Any) -> EventRecord:
-    state = orjson.loads(notification.state)
-    decode_state(event_class(notification.topic), state)
-    return EventRecord(
-        notification.id,
-        str(notification.originator_id),
-        notification.originator_version,
-        notification.topic,
-        state,
-    )
+def _decode(row: tuple[int, str, int, str, bytes]) -> EventRecord:
+    position, aggregate_id, version, topic, data = row
+    state = orjson.loads(data)
+    if "class_version" in state or getattr(event_class(topic), "class_version", 1) > 1:
+        decode_state(event_class(topic), state)
+    return EventRecord(position, _uuid(aggregate_id), version, topic, state)
+
+
+def _uuid(text: str) -> str:
+    """Aggregate ids as the canonical UUID text, whichever way the store wrote them."""
+    if len(text) == 32:
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return text
 
 
 def catch_up(
@@ -265,25 +336,42 @@ def catch_up(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Bring ``projections`` up to the end of the log; returns the number of events read."""
-    recorder = db.app.recorder
     at = positions(db)
+    routes: dict[str, list[tuple[Projection, Handler]]] = {}
     read = 0
     while True:
         start = min(at[p.name] for p in projections)
-        notifications = recorder.select_notifications(start, page, inclusive_of_start=False)
-        if not notifications:
+        rows = db.events_after(start, page)
+        if not rows:
             return read
-        last = notifications[-1].id
+        last = rows[-1][0]
         with db.transaction(commit=True) as cursor:
             writer = Writer(db, cursor)
-            for notification in notifications:
-                record: EventRecord | None = None
-                for projection in projections:
-                    handler = projection.handlers.get(_name(notification.topic))
-                    if handler is None or notification.id <= at[projection.name]:
+            records: dict[int, EventRecord] = {}
+            for row in rows:
+                name = _name(row[3])
+                route = routes.get(name)
+                if route is None:
+                    route = routes[name] = [
+                        (p, p.handlers[name]) for p in projections if name in p.handlers
+                    ]
+                for projection, handler in route:
+                    if row[0] <= at[projection.name]:
                         continue
-                    record = record or _decode(notification)
+                    record = records.get(row[0])
+                    if record is None:
+                        record = records[row[0]] = _decode(row)
                     handler(writer, record)
+            for projection in projections:
+                if projection.every_event is None:
+                    continue
+                page_records = [
+                    records.get(r[0]) or records.setdefault(r[0], _decode(r))
+                    for r in rows
+                    if r[0] > at[projection.name]
+                ]
+                projection.every_event(writer, page_records)
+            writer.flush()
             for projection in projections:
                 if at[projection.name] < last:
                     writer.execute(
@@ -292,9 +380,9 @@ def catch_up(
                     )
         for projection in projections:
             at[projection.name] = max(at[projection.name], last)
-        read += len(notifications)
+        read += len(rows)
         if progress:
-            progress(len(notifications))
+            progress(len(rows))
 
 
 def rebuild(

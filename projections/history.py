@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.log import summaries
 from projections.registry import Views
 
 __all__ = ["LogEntry", "history"]
@@ -65,9 +66,12 @@ def history(
         where.append("position <= ?")
         params.append(views.position(as_of) or 0)
     rows = db.query(
-        "SELECT position, recorded_at, actor, event, subject, summary, collective, effective, "
+        "SELECT position, recorded_at, actor, event, subject, collective, effective, "
         f"reason FROM {db.table('view_log')} WHERE {' AND '.join(where)} ORDER BY position",
         params,
     )
-    for row in rows:
-        yield LogEntry(**row)
+    for chunk in range(0, len(rows), 1000):
+        page = rows[chunk : chunk + 1000]
+        worded = summaries(views.app, [row["position"] for row in page])
+        for row in page:
+            yield LogEntry(**row, summary=worded[row["position"]])

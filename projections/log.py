@@ -1,23 +1,25 @@
 """The log index: one row per event (position, recorded time, actor, event, subject, collective).
 
 It answers "which position was the last one recorded at time T" for every ``--as-of``, and lets
-``collective log`` and ``collective trace`` filter without decoding the whole log.
+``collective log`` and ``collective trace`` filter without decoding the whole log. The one-line
+summaries are worded when they are shown (:func:`summaries`), from the events themselves.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from projections.engine import EventRecord, Projection, ViewDB, Writer
 
-__all__ = ["LOG", "authorities", "describe", "position_at"]
+__all__ = ["LOG", "authorities", "describe", "position_at", "summaries"]
 
 LOG = Projection(
     name="log",
-    schema=2,
+    schema=3,
     tables={
         "view_log": "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, "
-        "event TEXT NOT NULL, subject TEXT NOT NULL, summary TEXT NOT NULL, collective TEXT, "
+        "event TEXT NOT NULL, subject TEXT NOT NULL, collective TEXT, "
         "effective TEXT NOT NULL, reason TEXT, authority TEXT NOT NULL",
     },
     indexes=(
@@ -29,6 +31,11 @@ LOG = Projection(
 
 def describe(record: EventRecord) -> tuple[str, str]:
     """The event's subject (``org:hasiru-dala``) and one-line summary, as its class words them."""
+    event = _event(record)
+    return str(event.subject()), str(event.summary())
+
+
+def _event(record: EventRecord) -> Any:
     from ledger.mapper import event_class
 
     cls: Any = event_class(record.topic)
@@ -37,70 +44,110 @@ def describe(record: EventRecord) -> tuple[str, str]:
         "originator_id": record.aggregate_id,
         "originator_version": record.version,
     }
-    event = cls.model_validate(state)
-    return str(event.subject()), str(event.summary())
+    return cls.model_validate(state)
+
+
+def _subject(record: EventRecord) -> str:
+    """The subject, cheaply: most events word it from plain fields of their JSON state, so the
+    class's ``subject`` runs on those fields directly; the few that look into nested values (or
+    need typed ones) are validated properly. A test checks both ways agree on the demo."""
+    from ledger.mapper import event_class
+
+    cls: Any = event_class(record.topic)
+    try:
+        return str(cls.subject(SimpleNamespace(**record.state)))
+    except (AttributeError, TypeError, KeyError):
+        return str(_event(record).subject())
+
+
+_AUTHORITY_KEYS: dict[str, tuple[str, ...]] = {}
 
 
 def authorities(record: EventRecord) -> list[str]:
-    """The decisions an event names as its authority (``decision`` / ``decisions`` fields)."""
+    """The decisions an event names as its authority: a ``decision`` or ``decisions`` field, at
+    the top of the event or in one of its values (an agenda version, a backbone term)."""
     if record.name.startswith(("Decision.", "Body.DecisionTabled")):
         return []  # a decision's own events name the decision itself
+    state = record.state
+    holders = _AUTHORITY_KEYS.get(record.topic)
+    if holders is None:
+        holders = _AUTHORITY_KEYS[record.topic] = tuple(
+            k for k, v in state.items() if isinstance(v, dict) and k != "meta"
+        )
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "decision" and isinstance(item, str):
-                    found.append(item)
-                elif key == "decisions" and isinstance(item, list):
-                    found.extend(str(ref) for ref in item)
-                elif key != "meta":
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(record.state)
-    return list(dict.fromkeys(found))
+    for holder in (state, *(state[k] for k in holders if isinstance(state.get(k), dict))):
+        one = holder.get("decision")
+        if isinstance(one, str):
+            found.append(one)
+        many = holder.get("decisions")
+        if isinstance(many, list):
+            found.extend(str(ref) for ref in many)
+    return list(dict.fromkeys(found)) if len(found) > 1 else found
 
 
-def _index(writer: Writer, record: EventRecord) -> None:
-    meta = record.meta
-    subject, summary = describe(record)
-    writer.execute(
-        f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [
-            record.position,
-            _utc(record.recorded_at),
-            meta["actor"],
-            record.name,
-            subject,
-            summary,
-            meta.get("collective"),
-            meta["effective"],
-            meta.get("reason"),
-            " ".join(authorities(record)),
-            record.position,
-        ],
+def _index(writer: Writer, records: list[EventRecord]) -> None:
+    """One row per event, written with one statement per page."""
+    rows = []
+    for record in records:
+        meta = record.state["meta"]
+        rows.append(
+            (
+                record.position,
+                _utc(record.state["timestamp"]),
+                meta["actor"],
+                record.name,
+                _subject(record),
+                meta.get("collective"),
+                meta["effective"],
+                meta.get("reason"),
+                " ".join(authorities(record)),
+                record.position,
+            )
+        )
+    writer.flush()
+    writer.cursor.executemany(
+        writer.db.sql(
+            f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+        ),
+        rows,
     )
 
 
 def _utc(text: str) -> str:
-    """Recorded times are stored as sortable UTC text (``2024-03-31T18:30:00.000000Z``)."""
+    """Recorded times as sortable UTC text (``2024-03-31T18:30:00.000000Z``). The library records
+    them in UTC, so this is usually the stored text itself."""
+    if len(text) == 27 and text.endswith("Z"):
+        return text
     from datetime import UTC, datetime
 
     moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class _Everything(dict[str, Any]):
-    """Every event name maps to the index handler."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return _index
+LOG.every_event = _index
 
 
-LOG.handlers = _Everything()
+def summaries(app: Any, positions: list[int]) -> dict[int, str]:
+    """The one-line summary of the events at ``positions``, read from the store."""
+    found: dict[int, str] = {}
+    wanted = set(positions)
+    for start, stop in _runs(sorted(wanted)):
+        for n in app.recorder.select_notifications(start, stop - start + 1, stop=stop):
+            if n.id in wanted:
+                event: Any = app.mapper.to_domain_event(n)
+                found[n.id] = str(event.summary())
+    return found
+
+
+def _runs(ordered: list[int]) -> list[tuple[int, int]]:
+    """Consecutive stretches of positions, to read them with few queries."""
+    runs: list[tuple[int, int]] = []
+    for position in ordered:
+        if runs and position - runs[-1][1] <= 50:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
 
 
 def position_at(db: ViewDB, moment: Any) -> int:

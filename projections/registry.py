@@ -6,14 +6,29 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from projections.agenda import AGENDA
+from projections.alignment import ALIGNMENT
+from projections.communication import COMMUNICATION
 from projections.decisions import DECISIONS
 from projections.engine import Projection, ViewDB, catch_up, ensure_tables, positions, rebuild
 from projections.log import LOG, position_at
+from projections.measurement import MEASUREMENT
 from projections.roster import ROSTER
 
 __all__ = ["PROJECTIONS", "Views"]
 
-PROJECTIONS: dict[str, Projection] = {p.name: p for p in (LOG, ROSTER, DECISIONS)}
+PROJECTIONS: dict[str, Projection] = {
+    p.name: p
+    for p in (
+        LOG,
+        ROSTER,
+        DECISIONS,
+        AGENDA,
+        ALIGNMENT,
+        COMMUNICATION,
+        MEASUREMENT,
+    )
+}
 
 
 class Views:

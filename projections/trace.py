@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import NotFound
+from projections.log import summaries
 from projections.registry import Views
 
 __all__ = ["REFERENCE_FORMS", "trace"]
@@ -22,7 +23,7 @@ def trace(views: Views, collective: str, ref: str, at: int | None) -> dict[str, 
     ref = ref.strip()
     limit = "" if at is None else f" AND position <= {int(at)}"
     events = db.query(
-        "SELECT position, recorded_at, actor, event, summary, effective, reason, authority "
+        "SELECT position, recorded_at, actor, event, effective, reason, authority "
         f"FROM {db.table('view_log')} WHERE subject = ? AND (collective = ? OR collective IS NULL)"
         f"{limit} ORDER BY position",
         [ref, collective],
@@ -30,7 +31,9 @@ def trace(views: Views, collective: str, ref: str, at: int | None) -> dict[str, 
     if not events:
         raise NotFound("reference", ref, f"nothing recorded under it; use {REFERENCE_FORMS}")
     refs = list(dict.fromkeys(r for e in events for r in e["authority"].split()))
+    worded = summaries(views.app, [e["position"] for e in events])
     for event in events:
+        event["summary"] = worded[event["position"]]
         event["authorised_by"] = event.pop("authority").split()
     return {
         "ref": ref,

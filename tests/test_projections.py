@@ -140,3 +140,16 @@ def test_an_as_of_before_the_first_event_is_refused(ss_cli: Cli) -> None:
     assert result.stderr.startswith(
         "Error: --as-of 2001-01-01T23:59:59.999999+00:00 is before the first event of this ledger"
     )
+
+
+def test_the_quick_subject_of_every_demo_event_is_the_validated_one(
+    demo: LedgerApplication,
+) -> None:
+    from projections.engine import ViewDB, _decode
+    from projections.log import _subject, describe
+
+    rows = ViewDB(demo).events_after(0, 100_000)
+    assert len(rows) > 2000
+    for row in rows:
+        record = _decode(row)
+        assert _subject(record) == describe(record)[0], record.name
