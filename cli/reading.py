@@ -13,63 +13,95 @@ __all__ = ["log", "status", "trace"]
 
 
 @click.command()
+@as_of_option
 @json_option
-def status(as_json: bool) -> None:
-    """The collective at a glance: its settings and its member organisations.
+def status(as_of: str | None, as_json: bool) -> None:
+    """The collective at a glance: members and roles, backbone, bodies, the agenda version,
+    indicators, the latest reporting period, open decisions and overdue commitments.
 
     \b
     Example:
       collective status
-      collective --collective oporajita status --json
+      collective --collective oporajita status --as-of 2023-06-30 --json
     """
+    from projections.registry import Views
+    from projections.status import status as glance
+
     obj = click.get_current_context().find_root().obj
+    moment = parse_time(as_of, "--as-of") if as_of else None
     with ledger() as app:
-        collective = app.collective(obj.collective)
-        settings = collective.settings
-        members = []
-        for member in sorted(collective.members.values(), key=lambda m: m.org):
-            profile = app.organisation(member.org).profile
-            members.append(
-                {
-                    "org": member.org,
-                    "name": profile.name,
-                    "type": profile.type.value,
-                    "role": member.role.value,
-                    "joined": member.joined.isoformat(),
-                    "left": member.left.isoformat() if member.left else None,
-                }
-            )
-        events = app.event_count()
-    summary: dict[str, Any] = {
-        "collective": settings.slug,
-        "name": settings.name,
-        "calendar": settings.calendar.value,
-        "timezone": settings.timezone,
-        "currency": settings.currency,
-        "members": members,
-        "events_in_ledger": events,
-    }
+        views = Views(app, notice=say)
+        views.refresh()
+        at = views.position(moment)
+        found = glance(views, app.collective(obj.collective).slug, at, moment)
     if as_json:
-        print_json(summary)
+        print_json(found)
         return
-    echo(f"{settings.name} ({settings.slug})")
+    _print_status(found)
+
+
+def _print_status(s: dict[str, Any]) -> None:
+    echo(f"{s['name']} ({s['collective']})")
+    when = f" as of log position {s['as_of_position']}" if s["as_of_position"] else ""
     echo(
-        f"Calendar: {settings.calendar}, time zone {settings.timezone}, currency "
-        f"{settings.currency}; {events} events in the ledger."
+        f"Calendar: {s['calendar']}, time zone {s['timezone']}, currency {s['currency']}; "
+        f"{s['events_in_ledger']} events in the ledger{when}."
     )
-    current = [m for m in members if m["left"] is None]
+    backbone = s["backbone"]
+    echo(
+        f"Backbone: {backbone['org']} since {backbone['began']} (decision {backbone['decision']})"
+        if backbone
+        else "Backbone: none appointed"
+    )
+    agenda = s["agenda"]
+    echo(
+        f"Common agenda: version {agenda['version']}, adopted {agenda['adopted']} by "
+        f"{agenda['decision']}"
+        if agenda
+        else "Common agenda: not adopted yet"
+    )
+    echo(f"Latest reporting period: {s['latest_period'] or 'none yet'}")
+    current = [m for m in s["members"] if m["left"] is None]
     print_table(
         ["organisation", "name", "role", "joined"],
         [(m["org"], m["name"], m["role"], m["joined"]) for m in current],
         title=f"Members ({len(current)})",
     )
-    former = [m for m in members if m["left"] is not None]
+    former = [m for m in s["members"] if m["left"] is not None]
     if former:
         print_table(
             ["organisation", "name", "role", "joined", "left"],
             [(m["org"], m["name"], m["role"], m["joined"], m["left"]) for m in former],
             title=f"Former members ({len(former)})",
         )
+    if s["bodies"]:
+        print_table(
+            ["body", "name", "rule", "seats", "community seats"],
+            [
+                (b["body"], b["name"], b["rule"], b["seats"], b["community_seats"])
+                for b in s["bodies"]
+            ],
+            title="Bodies",
+        )
+    if s["indicators"]:
+        print_table(
+            ["code", "name", "unit", "cadence", "version", "status"],
+            [
+                (i["code"], i["name"], i["unit"], i["cadence"], i["version"], i["status"])
+                for i in s["indicators"]
+            ],
+            title="Indicators",
+        )
+    print_table(
+        ["decision", "body", "title", "proposed"],
+        [(d["decision"], d["body"], d["title"], d["proposed_on"]) for d in s["open_decisions"]],
+        title=f"Open decisions ({len(s['open_decisions'])})",
+    )
+    print_table(
+        ["activity", "organisation", "title", "end", "days past end"],
+        [(o["activity"], o["org"], o["title"], o["end"], o["days_past_end"]) for o in s["overdue"]],
+        title=f"Overdue commitments ({len(s['overdue'])})",
+    )
 
 
 @click.command()
