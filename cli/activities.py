@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import InputError, context, json_option, ledger, on_option, reason_option, report
+from cli.common import (
+    InputError,
+    as_of_option,
+    context,
+    json_option,
+    ledger,
+    on_option,
+    reason_option,
+    report,
+    travel,
+)
 from cli.inputs import many, money_or_none, term_options, term_or_none
 from cli.output import echo, print_json, print_table
 from domain.vocabulary import ActivityProgress
@@ -221,7 +231,8 @@ def drop(slug: str, on: str | None, reason: str | None) -> None:
 @activity.command("show")
 @click.argument("slug")
 @json_option
-def show(slug: str, as_json: bool) -> None:
+@as_of_option
+def show(slug: str, as_of: str | None, as_json: bool) -> None:
     """Show activity SLUG: the plan, its state, and the progress reported.
 
     \b
@@ -230,6 +241,7 @@ def show(slug: str, as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        travel(app, as_of)
         found = app.activity(app.collective(obj.collective).slug, slug)
     data = _as_dict(found)
     if as_json:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from cli.common import InputError, context, json_option, ledger, on_option, reason_option, report
+from cli.common import (
+    InputError,
+    as_of_option,
+    context,
+    json_option,
+    ledger,
+    on_option,
+    reason_option,
+    report,
+    travel,
+)
 from cli.output import echo, print_json, print_table
 from domain.vocabulary import AgreementKind
 
@@ -143,7 +153,8 @@ def terminate(slug: str, on: str | None, reason: str | None) -> None:
 @agreement.command("show")
 @click.argument("slug")
 @json_option
-def show(slug: str, as_json: bool) -> None:
+@as_of_option
+def show(slug: str, as_of: str | None, as_json: bool) -> None:
     """Show an agreement: its kind, status, parties and their signatures, and its terms.
 
     \b
@@ -152,6 +163,7 @@ def show(slug: str, as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        travel(app, as_of)
         found = app.agreement(app.collective(obj.collective).slug, slug)
     signed = found.signed()
     parties = [

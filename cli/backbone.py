@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from cli.common import context, json_option, ledger, on_option, reason_option, report
+from cli.common import (
+    as_of_option,
+    context,
+    json_option,
+    ledger,
+    on_option,
+    reason_option,
+    report,
+    travel,
+)
 from cli.output import echo, print_json, print_table
 from domain.vocabulary import BackboneFunction
 
@@ -59,7 +68,8 @@ def appoint(
 
 @backbone.command("show")
 @json_option
-def show(as_json: bool) -> None:
+@as_of_option
+def show(as_of: str | None, as_json: bool) -> None:
     """Show the backbone, its functions, and every earlier backbone's term.
 
     \b
@@ -68,6 +78,7 @@ def show(as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        travel(app, as_of)
         slug = app.collective(obj.collective).slug
         found = app.backbone(slug)
     terms = [t.model_dump(mode="json") for t in found.terms]

@@ -27,6 +27,7 @@ __all__ = [
     "parse_time",
     "reason_option",
     "report",
+    "travel",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,6 +111,17 @@ def ledger_part(kind: type[L], *, create: bool = False) -> Iterator[L]:
         yield app
     finally:
         app.close()
+
+
+def travel(app: LedgerCore, as_of: str | None) -> None:
+    """Make ``app`` answer as the ledger stood at ``--as-of`` (nothing to do without one)."""
+    if not as_of:
+        return
+    from projections.registry import Views
+
+    views = Views(app, notice=say)
+    views.refresh(only=("log",))
+    app.at = views.position(parse_time(as_of, "--as-of"))
 
 
 def context(on: str | None = None, reason: str | None = None) -> Context:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import context, json_option, ledger, on_option, report
+from cli.common import as_of_option, context, json_option, ledger, on_option, report, travel
 from cli.inputs import many
 from cli.output import echo, print_json, print_table
 
@@ -80,7 +80,8 @@ def meeting_record(
 @meeting.command("show")
 @click.argument("ref", metavar="ID")
 @json_option
-def meeting_show(ref: str, as_json: bool) -> None:
+@as_of_option
+def meeting_show(ref: str, as_of: str | None, as_json: bool) -> None:
     """Show a meeting: who attended (community seats marked), decisions, minutes.
 
     \b
@@ -88,6 +89,7 @@ def meeting_show(ref: str, as_json: bool) -> None:
       collective meeting show steering-m1 --json
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.meeting(_collective(app), ref)
     data = {
         "meeting": found.ref,
@@ -195,7 +197,8 @@ def feedback_respond(ref: str, text: str, on: str | None) -> None:
 @feedback.command("show")
 @click.argument("ref", metavar="ID")
 @json_option
-def feedback_show(ref: str, as_json: bool) -> None:
+@as_of_option
+def feedback_show(ref: str, as_of: str | None, as_json: bool) -> None:
     """Show feedback ID and the responses to it.
 
     \b
@@ -203,6 +206,7 @@ def feedback_show(ref: str, as_json: bool) -> None:
       collective feedback show fb-1
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.feedback(_collective(app), ref)
     data = {
         "feedback": found.ref,
@@ -227,7 +231,8 @@ def feedback_show(ref: str, as_json: bool) -> None:
 @feedback.command("list")
 @click.option("--open", "only_open", is_flag=True, help="Only feedback without a response.")
 @json_option
-def feedback_list(only_open: bool, as_json: bool) -> None:
+@as_of_option
+def feedback_list(only_open: bool, as_of: str | None, as_json: bool) -> None:
     """List feedback received, and whether each loop was closed.
 
     \b
@@ -235,6 +240,7 @@ def feedback_list(only_open: bool, as_json: bool) -> None:
       collective feedback list --open
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.all_feedback(_collective(app))
     rows = [
         {
@@ -325,7 +331,8 @@ def learning_record(
 @learning.command("show")
 @click.argument("ref", metavar="ID")
 @json_option
-def learning_show(ref: str, as_json: bool) -> None:
+@as_of_option
+def learning_show(ref: str, as_of: str | None, as_json: bool) -> None:
     """Show learning record ID.
 
     \b
@@ -333,6 +340,7 @@ def learning_show(ref: str, as_json: bool) -> None:
       collective learning show lr-1 --json
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.learning(_collective(app), ref)
     data = {
         "learning": found.ref,

@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import InputError, context, json_option, ledger, on_option, reason_option, report
+from cli.common import (
+    InputError,
+    as_of_option,
+    context,
+    json_option,
+    ledger,
+    on_option,
+    reason_option,
+    report,
+    travel,
+)
 from cli.inputs import money_or_none, term_options, term_or_none
 from cli.output import echo, print_json, print_table
 
@@ -117,7 +127,8 @@ def disburse(ref: str, amount: str, currency: str, on: str | None, reason: str |
 @funding.command("show")
 @click.argument("ref", metavar="ID")
 @json_option
-def show(ref: str, as_json: bool) -> None:
+@as_of_option
+def show(ref: str, as_of: str | None, as_json: bool) -> None:
     """Show funding commitment ID and its disbursements.
 
     \b
@@ -125,6 +136,7 @@ def show(ref: str, as_json: bool) -> None:
       collective funding show fc-1 --json
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.funding(_collective(app), ref)
     data = _as_dict(found)
     if as_json:
@@ -147,7 +159,8 @@ def show(ref: str, as_json: bool) -> None:
 
 @funding.command("list")
 @json_option
-def list_(as_json: bool) -> None:
+@as_of_option
+def list_(as_of: str | None, as_json: bool) -> None:
     """List funding commitments with what was disbursed and what remains.
 
     \b
@@ -155,6 +168,7 @@ def list_(as_json: bool) -> None:
       collective funding list --json
     """
     with ledger() as app:
+        travel(app, as_of)
         found = app.all_funding(_collective(app))
     rows = [_as_dict(f) for f in found]
     if as_json:

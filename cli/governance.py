@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import context, json_option, ledger_part, on_option, reason_option, report
+from cli.common import (
+    as_of_option,
+    context,
+    json_option,
+    ledger_part,
+    on_option,
+    reason_option,
+    report,
+    travel,
+)
 from cli.output import echo, print_json
 from domain.vocabulary import DecisionRule, Stance
 
@@ -234,7 +243,8 @@ def withdraw(ref: str, on: str | None, reason: str | None) -> None:
 @decision.command("show")
 @click.argument("ref", metavar="ID")
 @json_option
-def show(ref: str, as_json: bool) -> None:
+@as_of_option
+def show(ref: str, as_of: str | None, as_json: bool) -> None:
     """Show a decision: the proposal, the positions taken and the outcome.
 
     \b
@@ -243,6 +253,7 @@ def show(ref: str, as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with _ledger() as app:
+        travel(app, as_of)
         found = app.decision(app.collective(obj.collective).slug, ref)
     data = {
         "decision": found.ref,

@@ -9,12 +9,14 @@ import click
 
 from cli.common import (
     InputError,
+    as_of_option,
     context,
     json_option,
     ledger_part,
     on_option,
     reason_option,
     report,
+    travel,
 )
 from cli.output import echo, print_json, print_table
 from domain.periods import Cadence
@@ -300,7 +302,8 @@ def retire(code: str, decision: str, on: str | None, reason: str | None) -> None
 @indicator.command("show")
 @click.argument("code")
 @json_option
-def show(code: str, as_json: bool) -> None:
+@as_of_option
+def show(code: str, as_of: str | None, as_json: bool) -> None:
     """Show an indicator: its current definition, its versions and its targets.
 
     \b
@@ -309,6 +312,7 @@ def show(code: str, as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with _ledger() as app:
+        travel(app, as_of)
         found = app.indicator(app.collective(obj.collective).slug, code)
     data = _indicator_data(found)
     if as_json:
@@ -319,7 +323,8 @@ def show(code: str, as_json: bool) -> None:
 
 @indicator.command("list")
 @json_option
-def list_indicators(as_json: bool) -> None:
+@as_of_option
+def list_indicators(as_of: str | None, as_json: bool) -> None:
     """List the collective's indicators, in the order they were defined.
 
     \b
@@ -328,6 +333,7 @@ def list_indicators(as_json: bool) -> None:
     """
     obj = click.get_current_context().find_root().obj
     with _ledger() as app:
+        travel(app, as_of)
         found = app.indicators(app.collective(obj.collective).slug)
     rows = [_indicator_data(i) for i in found]
     if as_json:
@@ -625,7 +631,8 @@ def review(
     "--period", "period_code", required=True, metavar="PERIOD", help="The reporting period."
 )
 @json_option
-def show_values(code: str, org: str, period_code: str, as_json: bool) -> None:
+@as_of_option
+def show_values(code: str, org: str, period_code: str, as_of: str | None, as_json: bool) -> None:
     """Show a report: each cell's value, status and how it reads under the current version.
 
     \b
@@ -637,6 +644,7 @@ def show_values(code: str, org: str, period_code: str, as_json: bool) -> None:
     key = _build(ReportKey, code=code, org=org, period=period_code)
     obj = click.get_current_context().find_root().obj
     with _ledger() as app:
+        travel(app, as_of)
         found, report_ = app.report(key, obj.collective)
     rows = _report_rows(found, report_)
     if as_json:

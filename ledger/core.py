@@ -60,6 +60,8 @@ class LedgerCore(Application[UUID]):
 
     def __init__(self, store: Store, *, create: bool = False) -> None:
         self.store = store
+        self.at: int | None = None
+        """When set, aggregates are read as they stood at this log position (``--as-of``)."""
         super().__init__(env=store.settings(create=create))
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -156,6 +158,8 @@ class LedgerCore(Application[UUID]):
         them (it returns the aggregates to save), and save them all in one transaction.
         ``refusal`` names the error when the store refuses a record that exists already.
         """
+        if self.at is not None:
+            raise RuntimeError("a ledger opened as of an earlier moment records nothing")
         collective = self.collective(ctx.collective)
         env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
         if done := self._replayed(env):
@@ -213,7 +217,13 @@ class LedgerCore(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            found: Any = self.repository.get(aggregate_id)
+            if self.at is None:
+                found: Any = self.repository.get(aggregate_id)
+            else:
+                version = self.recorder.version_at(aggregate_id, self.at)  # type: ignore[attr-defined]
+                if version is None:
+                    return None
+                found = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             return None
         if not isinstance(found, cls):

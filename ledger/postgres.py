@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
@@ -110,6 +111,19 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             )
             row = curs.fetchone()
         return None if row is None else (row["first_position"], row["last_position"])
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int | None:
+        """The aggregate's version as it stood at log ``position`` (``None``: not yet created)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT MAX(originator_version) AS v FROM {0}.{1} "
+                    "WHERE originator_id = %s AND notification_id <= %s"
+                ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (aggregate_id, position),
+            )
+            row = curs.fetchone()
+        return None if row is None or row["v"] is None else int(row["v"])
 
     def read_meta(self) -> dict[str, str]:
         with self.datastore.transaction(commit=False) as curs:

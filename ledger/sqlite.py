@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
@@ -109,6 +110,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             row = c.fetchone()
         return None if row is None else (row[0], row[1])
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int | None:
+        """The aggregate's version as it stood at log ``position`` (``None``: not yet created)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT MAX(originator_version) FROM stored_events "
+                "WHERE originator_id = ? AND rowid <= ?",
+                (aggregate_id.hex, position),
+            )
+            row = c.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def read_meta(self) -> dict[str, str]:
         with self.datastore.transaction(commit=False) as c:

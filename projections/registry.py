@@ -39,12 +39,18 @@ class Views:
         self.db = ViewDB(app)
         self.notice = notice
 
-    def refresh(self, progress: Callable[[int], None] | None = None) -> int:
-        """Create missing views, rebuild outdated ones, and catch every view up to the log."""
+    def refresh(
+        self,
+        progress: Callable[[int], None] | None = None,
+        only: tuple[str, ...] = (),
+    ) -> int:
+        """Create missing views, rebuild outdated ones, and catch every view (or ``only``
+        those named) up to the log."""
         rebuilt = ensure_tables(self.db, PROJECTIONS.values())
         if rebuilt and self.notice and any(positions(self.db).values()):
             self.notice(f"rebuilding views stored at an older schema: {', '.join(rebuilt)}")
-        return catch_up(self.db, list(PROJECTIONS.values()), progress=progress)
+        chosen = [p for name, p in PROJECTIONS.items() if not only or name in only]
+        return catch_up(self.db, chosen, progress=progress)
 
     def position(self, as_of: datetime | None) -> int | None:
         """The log position an ``--as-of`` time stands for (``None`` for now)."""
