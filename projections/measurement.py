@@ -169,7 +169,9 @@ def _submitted(w: Writer, e: EventRecord) -> None:
         "submitted_at": e.position,
         "changed_at": e.position,
     }
-    w.put(VALUES, _value_key(e, s["cell"]), values, e.position)
+    # A cell's first value: the domain refuses a second submission (even after a retraction),
+    # so there is no earlier row to close.
+    w.insert(VALUES, _value_key(e, s["cell"]), values, e.position)
 
 
 @MEASUREMENT.on("Report.ValueCorrected")

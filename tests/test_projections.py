@@ -153,3 +153,41 @@ def test_the_quick_subject_of_every_demo_event_is_the_validated_one(
     for row in rows:
         record = _decode(row)
         assert _subject(record) == describe(record)[0], record.name
+
+
+@pytest.mark.postgres
+def test_the_views_live_in_postgresql_too(pg_url: str) -> None:
+    """The same catch-up, rebuild and reports on a PostgreSQL store."""
+    from ledger.application import open_ledger
+    from projections.status import status
+
+    app = open_ledger(pg_url, create=True)
+    try:
+        build_demo_part(app)
+        views = Views(app)
+        assert views.refresh() == app.event_count()
+        stepwise = _rows(views)
+        views.rebuild([])
+        assert _rows(views) == stepwise
+        glance = status(views, "saamuhika-shakti", None)
+        assert [m["org"] for m in glance["members"] if m["left"] is None] == ["hasiru-dala"]
+        with views.db.transaction(commit=False) as cursor:
+            cursor.execute("SELECT COUNT(*) AS n FROM view_log")
+            assert cursor.fetchone()["n"] == app.event_count()
+    finally:
+        app.close()
+
+
+def build_demo_part(app: LedgerApplication) -> None:
+    from domain.collective import Settings
+    from domain.organisation import Profile
+    from domain.vocabulary import OrgType
+
+    ctx = Context(actor="meera", collective="saamuhika-shakti")
+    app.init_collective(Settings(slug="saamuhika-shakti", name="ಸಾಮೂಹಿಕ ಶಕ್ತಿ"), ctx)
+    for slug in ("hasiru-dala", "care-india"):
+        app.add_organisation(Profile(slug=slug, name=slug, type=OrgType.IMPLEMENTING), ctx)
+        app.join(slug, None, ctx)
+    app.leave(
+        "care-india", Context(actor="meera", collective="saamuhika-shakti", reason="phase 1 ended")
+    )
