@@ -39,7 +39,7 @@ from ledger.application import Context, LedgerApplication, open_ledger
 
 SLUG = "saamuhika-shakti"
 CODE = "SS-EDU-01"
-ORGS = [f"partner-{n:02d}" for n in range(1, 41)]
+ORGS = [f"partner-{n:03d}" for n in range(1, 401)]  # 4,000 events a quarter
 SEX = ("female", "male")
 AGE = ("3-5", "6-14", "15-18")
 CELLS: list[Cell] = [
