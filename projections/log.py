@@ -127,6 +127,32 @@ def _utc(text: str) -> str:
 LOG.every_event = _index
 
 
+def _bulk_log(name: str, subject: str) -> tuple[str, str]:
+    """The log index rows of events named ``name`` whose subject is the SQL ``subject``."""
+    state = "e.state"
+    stamp = f"json_extract({state}, '$.timestamp')"
+    return "view_log", (
+        f"SELECT e.rowid, CASE WHEN length({stamp}) = 27 THEN {stamp} "
+        f"WHEN length({stamp}) = 20 THEN substr({stamp}, 1, 19) || '.000000Z' END, "
+        f"json_extract({state}, '$.meta.actor'), '{name}', {subject}, "
+        f"json_extract({state}, '$.meta.collective'), json_extract({state}, '$.meta.effective'), "
+        f"json_extract({state}, '$.meta.reason'), "
+        f"COALESCE(json_extract({state}, '$.decision'), ''), e.rowid, NULL "
+        "FROM e"
+    )
+
+
+_VALUE_SUBJECT = (
+    "'value:' || json_extract(e.state, '$.code') || '/' || "
+    "json_extract(e.state, '$.org') || '/' || "
+    "json_extract(e.state, '$.period')"
+)
+LOG.bulk = {
+    "Report.Opened": _bulk_log("Report.Opened", _VALUE_SUBJECT),
+    "Report.ValueSubmitted": _bulk_log("Report.ValueSubmitted", _VALUE_SUBJECT),
+}
+
+
 def summaries(app: Any, positions: list[int]) -> dict[int, str]:
     """The one-line summary of the events at ``positions``, read from the store."""
     found: dict[int, str] = {}

@@ -75,6 +75,21 @@ MEASUREMENT = Projection(
 
 _REVIEWED = {"approve": "approved", "query": "queried", "return": "returned"}
 
+_S = "e.state"
+MEASUREMENT.bulk = {
+    # The same rows as ``_submitted`` below, projected by the database in a full rebuild.
+    "Report.ValueSubmitted": (
+        VALUES,
+        (
+            f"SELECT json_extract({_S}, '$.meta.collective'), json_extract({_S}, '$.code'), "
+            f"json_extract({_S}, '$.org'), json_extract({_S}, '$.period'), "
+            f"json_extract({_S}, '$.cell'), json_extract({_S}, '$.version'), "
+            f"json_extract({_S}, '$.value'), json_extract({_S}, '$.text'), 'submitted', NULL, "
+            "e.rowid, e.rowid, e.rowid, NULL FROM e"
+        ),
+    ),
+}
+
 
 def _cell_text(cell: Sequence[Sequence[str]]) -> str:
     """A cell as stored: compact JSON of its sorted ``[dimension, category]`` pairs."""
