@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "agreement": ("cli.agreement", "agreement", "Charters, MoUs, data-sharing and funding."),
     "backbone": ("cli.backbone", "backbone", "Appoint or hand over the backbone organisation."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+    "export": ("cli.export", "export", "Files for spreadsheets, BI tools, DHIS2 and IATI."),
     "progress": ("cli.measurement_reports", "progress", "Indicator values against targets."),
     "equity": ("cli.measurement_reports", "equity", "Gaps between groups of a dimension."),
     "completeness": ("cli.measurement_reports", "completeness", "Who reported what; late."),

@@ -1,0 +1,103 @@
+"""``collective export FORMAT --out PATH``: files for spreadsheets, BI tools, DHIS2 and IATI.
+
+Each format is a subcommand in its own module (loaded only when used); they share the options
+and the steps of :func:`export_command`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.common import as_of_option, ledger, parse_time
+from cli.output import say
+
+if TYPE_CHECKING:
+    from projections.exports import ExportRequest
+
+__all__ = ["FORMATS", "export", "export_command"]
+
+# format -> (module, attribute, one-line help). Each module defines a click command.
+FORMATS: dict[str, tuple[str, str, str]] = {}
+
+
+class _Formats(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *FORMATS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in FORMATS:
+            import importlib
+
+            module, attribute, _ = FORMATS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from domain.errors import NotFound
+
+            known = ", ".join(sorted(FORMATS)) or "none yet"
+            raise NotFound("export format", name, f"use one of {known}")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Formats)
+def export() -> None:
+    """Export the projections for other tools (one subcommand per format).
+
+    \b
+    Example:
+      collective export csv --out exports/
+      collective export xlsx --out report.xlsx --as-of 2025-06-30
+    """
+
+
+def export_command(
+    name: str, summary: str, example: str, *, folder: bool = False
+) -> Callable[[Callable[[ExportRequest], Any]], click.Command]:
+    """A format's subcommand: ``--out``, ``--as-of``; catches up, then calls ``write``."""
+
+    def wrap(write: Callable[[ExportRequest], Any]) -> click.Command:
+        help_text = f"{summary}\n\n\b\nExample:\n  {example}"
+
+        @click.command(name, help=help_text)
+        @click.option(
+            "--out",
+            required=True,
+            type=click.Path(),
+            help="The folder to write." if folder else "The file to write.",
+        )
+        @as_of_option
+        def command(out: str, as_of: str | None) -> None:
+            from datetime import UTC, datetime
+            from pathlib import Path
+
+            from projections.exports import ExportRequest
+            from projections.registry import Views
+
+            obj = click.get_current_context().find_root().obj
+            moment = parse_time(as_of, "--as-of") if as_of else None
+            with ledger() as app:
+                views = Views(app, notice=say)
+                views.refresh()
+                at = views.position(moment)
+                request = ExportRequest(
+                    views=views,
+                    collective=app.collective(obj.collective).slug,
+                    at=at,
+                    generated_at=moment or datetime.now(UTC).replace(microsecond=0),
+                    out=Path(out),
+                )
+                write(request)
+            say(f"Wrote {out}")
+
+        return command
+
+    return wrap
