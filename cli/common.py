@@ -129,12 +129,19 @@ def context(on: str | None = None, reason: str | None = None) -> Context:
     from ledger.core import Context, check_actor
 
     obj = click.get_current_context().find_root().obj
+    actor = check_actor(obj.actor)
+    key = None
+    if obj.sign_with:
+        from ledger.signatures import load_signing_key
+
+        key = load_signing_key(obj.sign_with)
     return Context(
-        actor=check_actor(obj.actor),
+        actor=actor,
         collective=obj.collective,
         on=parse_date(on, "effective date") if on else None,
         reason=reason,
         request_id=obj.request_id,
+        key=key,
     )
 
 

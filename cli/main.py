@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "agreement": ("cli.agreement", "agreement", "Charters, MoUs, data-sharing and funding."),
     "backbone": ("cli.backbone", "backbone", "Appoint or hand over the backbone organisation."),
     "log": ("cli.reading", "log", "The event history: who recorded what, when."),
+    "actor": ("cli.actor", "actor", "Who may record: actors, their roles and signing keys."),
+    "verify": ("cli.audit", "verify", "Recompute the audit log from the events; check it."),
+    "checkpoint": ("cli.audit", "checkpoint", "Sign the current tree head (C2SP checkpoint)."),
+    "keys": ("cli.audit", "keys", "Ed25519 signing keys for checkpoints."),
+    "proof": ("cli.audit", "proof", "Receipts: prove one event is in the signed log."),
+    "audit": ("cli.audit", "audit", "Offline audit: bundle the log; verify a bundle."),
     "export": ("cli.export", "export", "Files for spreadsheets, BI tools, DHIS2 and IATI."),
     "progress": ("cli.measurement_reports", "progress", "Indicator values against targets."),
     "equity": ("cli.measurement_reports", "equity", "Gaps between groups of a dimension."),
@@ -117,12 +123,18 @@ class Collective:
     """What the global options say, handed to every command as ``ctx.obj``."""
 
     def __init__(
-        self, store: str, actor: str | None, collective: str | None, request_id: str | None
+        self,
+        store: str,
+        actor: str | None,
+        collective: str | None,
+        request_id: str | None,
+        sign_with: str | None = None,
     ) -> None:
         self.store = store
         self.actor = actor
         self.collective = collective
         self.request_id = request_id
+        self.sign_with = sign_with
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,6 +165,14 @@ class Collective:
     help="An id for this command; running it again with the same id records nothing "
     "new. [env: COLLECTIVE_REQUEST_ID]",
 )
+@click.option(
+    "--sign-with",
+    envvar="COLLECTIVE_SIGN_WITH",
+    default=None,
+    metavar="FILE",
+    help="Sign what a recording command records with the actor's key in FILE (the key "
+    "registered for the actor). [env: COLLECTIVE_SIGN_WITH]",
+)
 @click.version_option(package_name="collective-ledger", prog_name="collective")
 @click.pass_context
 def main(
@@ -161,6 +181,7 @@ def main(
     actor: str | None,
     collective: str | None,
     request_id: str | None,
+    sign_with: str | None,
 ) -> None:
     """collective: an event-sourced ledger for Collective Impact initiatives.
 
@@ -174,4 +195,4 @@ def main(
       collective --actor meera org add hasiru-dala --name "Hasiru Dala" --type implementing
       collective log
     """
-    ctx.obj = Collective(store, actor, collective, request_id)
+    ctx.obj = Collective(store, actor, collective, request_id, sign_with)

@@ -95,5 +95,6 @@ def demo() -> None:
         "Look next:\n"
         f"  collective --store {store} --collective saamuhika-shakti status\n"
         f"  collective --store {store} --collective oporajita status\n"
-        f"  collective --store {store} log --all"
+        f"  collective --store {store} log --all\n"
+        f"  collective --store {store} verify --trusted-key {summary.verifier_key}"
     )

@@ -74,6 +74,9 @@ class Envelope(Value):
     """The client's request id; a retried command with the same id is recorded once."""
     on_behalf_of: str | None = None
     """The organisation the actor recorded this for, when it is not the actor's own."""
+    signature: str | None = None
+    """The actor's Ed25519 signature of the event, ``base64(key id || signature)``, when the
+    command was signed (``--sign-with``; see ``ledger/signatures.py``)."""
 
 
 class _DomainEvent(BaseModel):

@@ -7,7 +7,9 @@ One application class, made of one part per area of the domain (each a small mod
 from __future__ import annotations
 
 from ledger.activities import ActivityCommands
+from ledger.actors import ActorCommands
 from ledger.agenda import AgendaCommands
+from ledger.checkpoints import AuditCommands
 from ledger.communication import CommunicationCommands
 from ledger.core import APPLICATION_NAME, Context, LedgerCore, Receipt, check_actor
 from ledger.funding import FundingCommands
@@ -27,11 +29,13 @@ __all__ = [
 
 class LedgerApplication(
     AgendaCommands,
+    AuditCommands,
     ActivityCommands,
     CommunicationCommands,
     FundingCommands,
     MeasurementCommands,
     GovernanceCommands,
+    ActorCommands,
     LedgerCore,
 ):
     """The whole ledger: every area's commands on one event store."""

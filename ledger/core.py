@@ -12,20 +12,25 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from domain.actor import Actor, ActorRole, ActorRoster
 from domain.base import Envelope
 from domain.collective import Collective, Settings
 from domain.errors import AlreadyExists, Conflict, DomainError, NotFound, RuleViolation
 from domain.organisation import Directory, Organisation, Profile
 from domain.vocabulary import Role
 from ledger.mapper import PydanticMapper
+from ledger.permissions import Gate
 from ledger.store import Store
+
+if TYPE_CHECKING:
+    from ledger.signednote import SigningKey
 
 __all__ = ["APPLICATION_NAME", "Context", "LedgerCore", "Receipt", "check_actor"]
 
@@ -43,6 +48,8 @@ class Context:
     on: date | None = None
     reason: str | None = None
     request_id: str | None = None
+    key: SigningKey | None = None
+    """The actor's signing key (``--sign-with``): each event recorded is signed with it."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class LedgerCore(Application[UUID]):
     """One ledger: the events of every collective in one store."""
 
     name = APPLICATION_NAME
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The library names each subclass after itself, and PostgreSQL table names (and
+        # settings prefixes) follow the name: every area of the application must share one.
+        super().__init_subclass__(**kwargs)
+        cls.name = APPLICATION_NAME
 
     def __init__(self, store: Store, *, create: bool = False) -> None:
         self.store = store
@@ -77,10 +90,24 @@ class LedgerCore(Application[UUID]):
         env = self._envelope(ctx, collective=settings.slug, tz=settings.timezone)
         if done := self._replayed(env):
             return done
+        if ctx.key is not None:
+            raise RuleViolation(
+                f"{env.actor} has no key registered in {settings.slug} yet: set it up without "
+                f"--sign-with, then register one with `collective actor key {env.actor} "
+                "--vkey VKEY`"
+            )
         directory = self._get(Directory, Directory.ID) or Directory.open(env)
         collective = Collective.initialise(settings, env)
         directory.list_collective(settings.slug, env)
-        return self._save(env, collective, directory, refusal=lambda: self._init_refusal(settings))
+        # Whoever sets the collective up is its first backbone admin, in the same transaction.
+        admin = Actor.register(
+            settings.slug, env.actor, None, (ActorRole.BACKBONE_ADMIN,), None, env
+        )
+        roster = ActorRoster.open(settings.slug, env)
+        roster.list_actor(env.actor, env)
+        return self._save(
+            env, collective, directory, admin, roster, refusal=lambda: self._init_refusal(settings)
+        )
 
     def _init_refusal(self, settings: Settings) -> DomainError:
         if self._get(Collective, Collective.id_for(settings.slug)) is not None:
@@ -114,7 +141,9 @@ class LedgerCore(Application[UUID]):
         env = self._envelope(ctx, collective=None)
         if done := self._replayed(env):
             return done
+        gate = self._gate(ctx, env)
         org = Organisation.register(profile, env)
+        gate.admit([org])
         return self._save(env, org, refusal=lambda: AlreadyExists("organisation", profile.slug))
 
     def organisation(self, slug: str) -> Organisation:
@@ -154,9 +183,11 @@ class LedgerCore(Application[UUID]):
         """Run one recording command for the current collective, in the ledger's usual shape.
 
         Resolve the collective, build the envelope, return the earlier receipt if this request id
-        was recorded already, then let ``command`` load aggregates and call one domain method on
-        them (it returns the aggregates to save), and save them all in one transaction.
-        ``refusal`` names the error when the store refuses a record that exists already.
+        was recorded already, check who records (see ``ledger/permissions.py``), then let
+        ``command`` load aggregates and call one domain method on them (it returns the aggregates
+        to save), check the role each new event needs (and sign them with ``ctx.key``), and save
+        them all in one transaction. ``refusal`` names the error when the store refuses a record
+        that exists already.
         """
         if self.at is not None:
             raise RuntimeError("a ledger opened as of an earlier moment records nothing")
@@ -164,8 +195,17 @@ class LedgerCore(Application[UUID]):
         env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
         if done := self._replayed(env):
             return done
+        gate = self._gate(ctx, env)
         aggregates = command(collective, env)
+        gate.admit(aggregates)
         return self._save(env, *aggregates, refusal=refusal)
+
+    def _gate(self, ctx: Context, env: Envelope) -> Gate:
+        """Who records, as registered in the collective (or in any, for a store-wide record)."""
+        slugs = self.collectives() if env.collective is None else [env.collective]
+        found = [self._get(Actor, Actor.id_for(slug, env.actor)) for slug in slugs]
+        actors = [a for a in found if a is not None]
+        return Gate.open(env, actors, ctx.key, collectives=len(slugs))
 
     # -- reading the log ---------------------------------------------------------------------
 

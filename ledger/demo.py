@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from domain.activity import Commitment, Plan
 from domain.activity import Revision as PlanRevision
+from domain.actor import ActorRole
 from domain.agreement import AgreementDraft
 from domain.communication import Notice, Voice
 from domain.funding import Pledge
@@ -72,6 +73,8 @@ class DemoSummary:
     organisations: int
     values: int
     events: int
+    verifier_key: str
+    """The verifier key of the demo's checkpoint signer (its signing key is public: a demo)."""
 
 
 class _Story:
@@ -258,6 +261,20 @@ def _setup(app: LedgerApplication) -> None:
     for collective, org, role, day in MEMBERSHIPS:
         actor = "meera" if collective == SS.slug else "nasrin"
         app.join(org, role, Context(actor=actor, collective=collective, on=day))
+    # meera and nasrin set their collectives up, so they are their first backbone admins.
+    staff = ActorRole.BACKBONE_STAFF
+    ravi = Context(actor="meera", collective=SS.slug, on=date(2020, 1, 10))
+    app.register_actor("ravi", "sattva", (staff,), _demo_vkey("ravi", 1), ravi)
+    farhana = Context(actor="nasrin", collective=OP.slug, on=date(2021, 3, 1))
+    app.register_actor("farhana", "asia-foundation", (staff,), None, farhana)
+
+
+def _demo_vkey(name: str, n: int) -> str:
+    """A verifier key for the demo, derived from a public seed: never sign anything real with it."""
+    from ledger.signednote import SigningKey
+
+    seed = hashlib.sha256(f"collective-ledger demo key {name} {n}".encode()).digest()
+    return SigningKey(name, seed).verifier.vkey
 
 
 def _saamuhika_shakti(app: LedgerApplication, tick: Callable[[int], None]) -> _Story:
@@ -528,6 +545,11 @@ def _saamuhika_shakti(app: LedgerApplication, tick: Callable[[int], None]) -> _S
         date(2023, 12, 12),
         consent=("hm-foundation", "hasiru-dala", "wp-rep-1", "wp-rep-2", "nudge-institute"),
     )
+    handed_over = date(2024, 1, 1)
+    app.grant_role("ravi", ActorRole.BACKBONE_ADMIN, s.ctx(handed_over))
+    app.revoke_role("ravi", ActorRole.BACKBONE_STAFF, s.ctx(handed_over, "an admin now"))
+    app.revoke_key("ravi", s.ctx(handed_over, "a new laptop for the Sattva data team"))
+    app.register_key("ravi", _demo_vkey("ravi", 2), s.ctx(handed_over))
     app.join("sattva", None, s.ctx(date(2024, 1, 1), actor="ravi"))
     app.appoint_backbone("sattva", handover, list(BackboneFunction), s.ctx(date(2024, 1, 1)))
     app.leave(
@@ -855,12 +877,18 @@ def build_demo(
     app: LedgerApplication, progress: Callable[[int], None] = lambda _: None
 ) -> DemoSummary:
     """Record the demonstration scenario in ``app`` and say what was built."""
+    from ledger.signednote import SigningKey
+
     _setup(app)
     ss = _saamuhika_shakti(app, progress)
     op = _oporajita(app, progress)
+    seed = hashlib.sha256(b"collective-ledger demo checkpoint key").digest()
+    signer = SigningKey("demo-backbone", seed)
+    app.issue_checkpoint(signer, Context(actor="meera", on=date(2026, 10, 31)))
     return DemoSummary(
         collectives=(SS.slug, OP.slug),
         organisations=len(ORGANISATIONS),
         values=ss.values + op.values,
         events=app.event_count(),
+        verifier_key=signer.verifier.vkey,
     )

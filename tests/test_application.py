@@ -31,7 +31,9 @@ def test_a_duplicate_is_refused_by_the_store_itself_not_by_a_check(
     app: LedgerApplication, ctx: Context
 ) -> None:
     """Two writers that both checked "not there yet" cannot both register the same slug."""
+    app.init_collective(SS, ctx)  # its actor is a backbone admin, who may register organisations
     app.add_organisation(HASIRU, ctx)
+    before = app.event_count()
     duplicate = Organisation.register(HASIRU, app._envelope(ctx, collective=None))
     with pytest.raises(AlreadyExists, match="organisation 'hasiru-dala' already exists"):
         app._save(
@@ -39,7 +41,7 @@ def test_a_duplicate_is_refused_by_the_store_itself_not_by_a_check(
             duplicate,
             refusal=lambda: AlreadyExists("organisation", "hasiru-dala"),
         )
-    assert app.event_count() == 1
+    assert app.event_count() == before
 
 
 def test_a_concurrent_change_to_the_same_aggregate_is_a_conflict(
@@ -60,12 +62,13 @@ def test_a_concurrent_change_to_the_same_aggregate_is_a_conflict(
 def test_a_retried_command_with_the_same_request_id_records_once(
     app: LedgerApplication,
 ) -> None:
+    app.init_collective(SS, Context(actor="meera"))
     retry = Context(actor="meera", request_id="import-2024Q1-row-7")
     first = app.add_organisation(HASIRU, retry)
     again = app.add_organisation(HASIRU, retry)
     assert not first.already_recorded
     assert again.already_recorded and again.positions == first.positions
-    assert app.event_count() == 1
+    assert app.event_count() == first.positions[-1]
 
 
 def test_a_retry_after_the_state_moved_on_is_still_recognised(app: LedgerApplication) -> None:
@@ -113,7 +116,7 @@ def test_events_survive_closing_and_reopening_the_file(tmp_path: Path, ctx: Cont
     first.add_organisation(HASIRU, ctx)
     first.close()
     again = open_ledger(path)
-    assert again.event_count() == 4
+    assert again.event_count() == 7  # 3 set the collective up, 3 its first admin, 1 the org
     assert again.organisation("hasiru-dala").profile == HASIRU
     again.close()
 

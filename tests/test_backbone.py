@@ -10,6 +10,7 @@ import pytest
 from agenda_steps import SS, cli_decided, decided, given_members, meta
 from conftest import Cli, ok, refused
 
+from domain.actor import ActorRole
 from domain.backbone import Backbone, Term
 from domain.errors import NotFound, RuleViolation
 from domain.vocabulary import BackboneFunction
@@ -142,6 +143,7 @@ def test_appointment_then_handover(ss: LedgerApplication, ctx: Context) -> None:
     first = decided(ss, ctx, "Appoint Nudge")
     ss.appoint_backbone("nudge-institute", first, [MEASURE], Context(actor="meera"))
     second = decided(ss, ctx, "Hand over to Sattva")
+    ss.register_actor("ravi", "sattva", [ActorRole.BACKBONE_STAFF], None, ctx)
     receipt = ss.appoint_backbone("sattva", second, ALL, Context(actor="ravi", on=date(2030, 1, 1)))
     assert len(receipt.positions) == 1  # one event ends one term and begins the next
     backbone = ss.backbone(SS)

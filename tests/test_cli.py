@@ -100,6 +100,7 @@ def test_a_recording_command_without_an_actor_is_refused(ss_cli: Cli) -> None:
 
 
 def test_the_actor_can_come_from_the_environment(ss_cli: Cli) -> None:
+    ok(ss_cli("actor", "add", "ravi", "--org", "hasiru-dala", "--role", "backbone-admin"))
     ok(
         ss_cli(
             "org",
@@ -170,6 +171,7 @@ def test_a_retried_command_with_a_request_id_records_once(ss_cli: Cli) -> None:
 
 
 def test_log_lists_events_with_their_envelope_and_filters(ss_cli: Cli) -> None:
+    ok(ss_cli("actor", "add", "ravi", "--org", "hasiru-dala", "--role", "backbone-admin"))
     ok(ss_cli("org", "add", "sattva", "--name", "Sattva", "--type", "backbone", actor="ravi"))
     ok(ss_cli("org", "join", "sattva", "--on", "2024-01-01", actor="ravi"))
     ok(ss_cli("org", "leave", "hasiru-dala", "--on", "2024-03-31", "--reason", "ಹಂತ ೧ ಮುಗಿಯಿತು"))
