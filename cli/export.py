@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "export", "export_command"]
 
 # format -> (module, attribute, one-line help). Each module defines a click command.
-FORMATS: dict[str, tuple[str, str, str]] = {}
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "csv": ("cli.export_tables", "csv_export", "One CSV per table (UTF-8 with BOM, for Excel)."),
+    "jsonl": ("cli.export_tables", "jsonl_export", "One JSON Lines file per table."),
+    "xlsx": ("cli.export_tables", "xlsx_export", "One workbook, a sheet per table."),
+    "parquet": ("cli.export_tables", "parquet_export", "One Parquet file per table (typed)."),
+    "datapackage": ("cli.export_tables", "datapackage_export", "Frictionless Data Package v2."),
+    "dhis2-json": ("cli.export_dhis2", "dhis2_json", "DHIS2 data value set, JSON (idScheme=CODE)."),
+    "dhis2-csv": ("cli.export_dhis2", "dhis2_csv", "DHIS2 data value set, CSV (idScheme=CODE)."),
+    "dhis2-map": ("cli.export_dhis2", "dhis2_map", "The DHIS2 codes of indicators, orgs, cells."),
+    "iati": ("cli.export_iati", "iati", "IATI 2.03 activity file (XML) of the collective."),
+}
 
 
 class _Formats(click.Group):
@@ -95,7 +105,13 @@ def export_command(
                     generated_at=moment or datetime.now(UTC).replace(microsecond=0),
                     out=Path(out),
                 )
-                write(request)
+                try:
+                    write(request)
+                except OSError as error:
+                    from domain.errors import RuleViolation
+
+                    why = error.strerror or str(error)
+                    raise RuleViolation(f"cannot write {out}: {why}") from None
             say(f"Wrote {out}")
 
         return command

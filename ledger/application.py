@@ -12,6 +12,7 @@ from ledger.agenda import AgendaCommands
 from ledger.checkpoints import AuditCommands
 from ledger.communication import CommunicationCommands
 from ledger.core import APPLICATION_NAME, Context, LedgerCore, Receipt, check_actor
+from ledger.dhis2 import Dhis2Commands
 from ledger.funding import FundingCommands
 from ledger.governance import GovernanceCommands
 from ledger.measurement import MeasurementCommands
@@ -33,6 +34,7 @@ class LedgerApplication(
     ActivityCommands,
     CommunicationCommands,
     FundingCommands,
+    Dhis2Commands,
     MeasurementCommands,
     GovernanceCommands,
     ActorCommands,

@@ -882,6 +882,9 @@ def build_demo(
     _setup(app)
     ss = _saamuhika_shakti(app, progress)
     op = _oporajita(app, progress)
+    from ledger.dhis2 import record_demo_mapping
+
+    record_demo_mapping(app, SS.slug, "ravi")
     seed = hashlib.sha256(b"collective-ledger demo checkpoint key").digest()
     signer = SigningKey("demo-backbone", seed)
     app.issue_checkpoint(signer, Context(actor="meera", on=date(2026, 10, 31)))

@@ -10,7 +10,9 @@ from projections.agenda import AGENDA
 from projections.alignment import ALIGNMENT
 from projections.communication import COMMUNICATION
 from projections.decisions import DECISIONS
+from projections.dhis2_map import DHIS2_MAP
 from projections.engine import Projection, ViewDB, catch_up, ensure_tables, positions, rebuild
+from projections.funding_iati import FUNDING_IATI
 from projections.log import LOG, position_at
 from projections.measurement import MEASUREMENT
 from projections.roster import ROSTER
@@ -27,6 +29,8 @@ PROJECTIONS: dict[str, Projection] = {
         ALIGNMENT,
         COMMUNICATION,
         MEASUREMENT,
+        DHIS2_MAP,
+        FUNDING_IATI,
     )
 }
 

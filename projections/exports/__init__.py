@@ -43,6 +43,7 @@ def written_file(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
+    Path(temporary).chmod(0o666 & ~_umask())  # mkstemp makes it owner-only; exports are shared
     try:
         yield Path(temporary)
         Path(temporary).replace(path)
@@ -51,11 +52,18 @@ def written_file(path: Path) -> Iterator[Path]:
         raise
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def written_dir(path: Path) -> Iterator[Path]:
     """Fill a temporary folder beside ``path``; it replaces ``path`` only on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    temporary.chmod(0o777 & ~_umask())
     try:
         yield temporary
         if path.exists():
