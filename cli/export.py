@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import as_of_option, ledger, parse_time
+from cli.common import as_of_option, ledger, on_option, parse_time, reason_option
 from cli.output import say
 
 if TYPE_CHECKING:
@@ -67,6 +67,25 @@ def export() -> None:
       collective export csv --out exports/
       collective export xlsx --out report.xlsx --as-of 2025-06-30
     """
+
+
+@export.command("threshold")
+@click.argument("count", type=int)
+@on_option
+@reason_option()
+def threshold(count: int, on: str | None, reason: str | None) -> None:
+    """Set the collective's small-cell threshold: in every export, a disaggregated count below
+    COUNT (and any figure it could be worked out from) is withheld and marked as such.
+
+    \b
+    Example:
+      collective --actor meera export threshold 20 --reason "community circle asked for 20"
+    """
+    from cli.common import context, report
+
+    recording = context(on, reason)
+    with ledger() as app:
+        report(app.set_threshold(count, recording), f"Threshold set to {count}")
 
 
 def export_command(

@@ -25,15 +25,13 @@ Decorator = Callable[[Any], Any]
 
 def threshold(command: Any) -> Any:
     """``--threshold N``: the small-cell threshold, as the table exports take it."""
-    from projections.exports.privacy import DEFAULT_THRESHOLD
-
     return click.option(
         "--threshold",
         type=click.IntRange(min=0),
-        default=DEFAULT_THRESHOLD,
-        show_default=True,
+        default=None,
         help="Withhold counts below this in a disaggregation cell (and any figure they could be "
-        "worked out from); 0 withholds nothing.",
+        "worked out from); 0 withholds nothing. Default: the collective's threshold (10 unless "
+        "set with `collective export threshold`).",
     )(command)
 
 
@@ -58,10 +56,15 @@ def export_with_options(
             with ledger() as app:
                 views = Views(app, notice=say)
                 views.refresh()
+                slug, at = app.collective(obj.collective).slug, views.position(moment)
+                if "threshold" in options and options["threshold"] is None:
+                    from projections.roster import threshold as collective_threshold
+
+                    options["threshold"] = collective_threshold(views, slug, at)
                 request = ExportRequest(
                     views=views,
-                    collective=app.collective(obj.collective).slug,
-                    at=views.position(moment),
+                    collective=slug,
+                    at=at,
                     generated_at=moment or datetime.now(UTC).replace(microsecond=0),
                     out=Path(out),
                     options=options,

@@ -24,20 +24,13 @@ __all__ = [
 
 
 def threshold_option(command: click.Command) -> click.Command:
-    """Add ``--threshold N`` (the small-cell threshold, default 10) to an export subcommand.
-
-    The format's ``write`` reads it with ``click.get_current_context().params["threshold"]``.
+    """Add ``--threshold N`` (the small-cell threshold; by default the collective's) to an
+    export subcommand. The format's ``write`` reads it with
+    ``click.get_current_context().params["threshold"]``.
     """
-    from projections.exports.privacy import DEFAULT_THRESHOLD
+    from cli.export_options import threshold
 
-    click.option(
-        "--threshold",
-        type=click.IntRange(min=0),
-        default=DEFAULT_THRESHOLD,
-        show_default=True,
-        help="Withhold counts below this in a disaggregation cell (and any figure they could be "
-        "worked out from); 0 withholds nothing.",
-    )(command)
+    threshold(command)
     run = command.callback
     assert run is not None
 
@@ -51,7 +44,12 @@ def threshold_option(command: click.Command) -> click.Command:
 
 def _tables(name: str, summary: str, example: str, *, folder: bool = True) -> click.Command:
     def write(request: ExportRequest) -> None:
-        threshold = int(click.get_current_context().params["threshold"])
+        given = click.get_current_context().params["threshold"]
+        if given is None:
+            from projections.roster import threshold as collective_threshold
+
+            given = collective_threshold(request.views, request.collective, request.at)
+        threshold = int(given)
         if name == "datapackage":
             from projections.exports.datapackage import write_datapackage
 

@@ -16,7 +16,11 @@ from domain.errors import NotFound, RuleViolation
 from domain.periods import Calendar
 from domain.vocabulary import Role
 
-__all__ = ["Collective", "Member", "Role", "Settings"]
+__all__ = ["DEFAULT_THRESHOLD", "Collective", "Member", "Role", "Settings"]
+
+DEFAULT_THRESHOLD = 10
+"""Counts below this in a disaggregated cell are withheld from exports, unless a collective
+sets another threshold (``collective export threshold N``)."""
 
 
 class Settings(Value):
@@ -127,6 +131,19 @@ class Collective(Aggregate):
         def summary(self) -> str:
             return f"{self.org} now takes part as {self.role}"
 
+    class ThresholdSet(Event):
+        TOPIC = topic("Collective.ThresholdSet")
+        threshold: int
+
+        def apply(self, aggregate: "Collective") -> None:
+            aggregate.threshold = self.threshold
+
+        def subject(self) -> str:
+            return "collective:" + str(self.meta.collective)
+
+        def summary(self) -> str:
+            return f"small-cell threshold for exports set to {self.threshold}"
+
     class MemberLeft(Event):
         TOPIC = topic("Collective.MemberLeft")
         org: str
@@ -145,6 +162,7 @@ class Collective(Aggregate):
         # No class-level annotations: the library would turn the aggregate into a dataclass.
         self.settings: Settings
         self.members: dict[str, Member] = {}
+        self.threshold = DEFAULT_THRESHOLD
 
     @staticmethod
     def id_for(slug: str) -> UUID:
@@ -179,6 +197,14 @@ class Collective(Aggregate):
         if self.member(org).role == role:
             raise RuleViolation(f"{org} already takes part in {self.slug} as {role}")
         self._trigger(self.MemberRoleChanged, meta, org=org, role=role)
+
+    def set_threshold(self, threshold: int, meta: Envelope) -> None:
+        """The smallest count a disaggregated cell may show in what leaves the ledger."""
+        if threshold < 0:
+            raise RuleViolation(f"the threshold must be 0 or more, not {threshold}")
+        if threshold == self.threshold:
+            raise RuleViolation(f"the threshold of {self.slug} is {threshold} already")
+        self._trigger(self.ThresholdSet, meta, threshold=threshold)
 
     def leave(self, org: str, meta: Envelope) -> None:
         self.member(org)

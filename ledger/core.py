@@ -163,6 +163,9 @@ class LedgerCore(Application[UUID]):
     def change_role(self, org: str, role: Role, ctx: Context) -> Receipt:
         return self._on_roster(ctx, lambda c, env: c.change_role(org, role, env))
 
+    def set_threshold(self, threshold: int, ctx: Context) -> Receipt:
+        return self._on_roster(ctx, lambda c, env: c.set_threshold(threshold, env))
+
     def leave(self, org: str, ctx: Context) -> Receipt:
         return self._on_roster(ctx, lambda c, env: c.leave(org, env))
 

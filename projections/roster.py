@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from projections.engine import EventRecord, Projection, Writer
 
-__all__ = ["ROSTER"]
+__all__ = ["ROSTER", "threshold"]
 
 ROSTER = Projection(
     name="roster",
-    schema=1,
+    schema=2,
     tables={
         "view_collectives": "collective TEXT NOT NULL, name TEXT NOT NULL, calendar TEXT NOT NULL, "
-        "timezone TEXT NOT NULL, currency TEXT NOT NULL",
+        "timezone TEXT NOT NULL, currency TEXT NOT NULL, threshold INTEGER NOT NULL",
         "view_organisations": "org TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL",
         "view_members": "collective TEXT NOT NULL, org TEXT NOT NULL, role TEXT NOT NULL, "
         "joined TEXT NOT NULL, left_on TEXT",
@@ -30,9 +32,31 @@ def _initialised(w: Writer, e: EventRecord) -> None:
             "calendar": s["calendar"],
             "timezone": s["timezone"],
             "currency": s["currency"],
+            "threshold": 10,
         },
         e.position,
     )
+
+
+@ROSTER.on("Collective.ThresholdSet")
+def _threshold(w: Writer, e: EventRecord) -> None:
+    w.update(
+        "view_collectives",
+        {"collective": e.meta["collective"]},
+        {"threshold": e.state["threshold"]},
+        e.position,
+    )
+
+
+def threshold(views: Any, collective: str, at: int | None) -> int:
+    """The collective's small-cell threshold for exports, as the ledger held it at ``at``."""
+    db = views.db
+    rows = db.query(
+        f"SELECT threshold FROM {db.table('view_collectives')} "
+        f"WHERE collective = ? AND {db.visible(at)}",
+        [collective],
+    )
+    return int(rows[0]["threshold"]) if rows else 10
 
 
 @ROSTER.on("Organisation.Registered")

@@ -43,7 +43,7 @@ from projections.exports.simplex import Polytope
 
 __all__ = ["DEFAULT_THRESHOLD", "Figure", "protect", "protect_organisations", "suppress"]
 
-DEFAULT_THRESHOLD = 10
+DEFAULT_THRESHOLD = 10  # as domain.collective.DEFAULT_THRESHOLD; a collective may set another
 """Counts from 0 to 9 are suppressed unless the collective chooses otherwise."""
 
 Cell = tuple[tuple[str, str], ...]
