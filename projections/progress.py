@@ -218,7 +218,7 @@ def _chosen(
     return having
 
 
-def _target(
+def target_for(
     targets: dict[tuple[str, Cell], TargetView], period: Period, cell: Cell, calendar: Calendar
 ) -> TargetView | None:
     """The target for ``period`` and ``cell``, else for the shortest period that encloses it."""
@@ -233,7 +233,9 @@ def _target(
     return None
 
 
-def _percent_of_target(direction: str, value: Decimal | None, target: Decimal | None) -> Any:
+def percent_of_target(direction: str, value: Decimal | None, target: Decimal | None) -> Any:
+    """The percent of the target reached: value / target x 100, or the inverse when lower is
+    better; ``None`` without both."""
     if value is None or target is None:
         return None
     reached = _divide(value, target, 100) if direction == "up" else _divide(target, value, 100)
@@ -267,7 +269,7 @@ def progress(
         baseline = current.baseline
         for point in points(indicator, reported, calendar, by):
             cell: Cell = () if point.category is None else ((str(by), point.category),)
-            target = _target(own, point.period, cell, calendar)
+            target = target_for(own, point.period, cell, calendar)
             value = point.figure.value
             rows.append(
                 {
@@ -286,7 +288,7 @@ def progress(
                     "baseline_period": None
                     if baseline is None or point.category is not None
                     else baseline.period,
-                    "percent_of_target": _percent_of_target(
+                    "percent_of_target": percent_of_target(
                         current.direction.value, value, None if target is None else target.value
                     ),
                 }

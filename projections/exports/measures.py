@@ -15,7 +15,7 @@ the current definition; the organisations' figures combined by the indicator's r
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, groupby
 from operator import itemgetter
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from projections.exports.privacy import Shape, protect_organisations
+from projections.progress import percent_of_target
 
 if TYPE_CHECKING:
     from domain.measurement import Cell
@@ -311,10 +312,9 @@ class Measures:
 
         src = self.src
         calendar = Calendar(src.calendar)
-        targets: dict[str, dict[str, TargetView]] = {}
+        targets: dict[str, dict[tuple[str, Cell], TargetView]] = {}
         for t in target_views(src.views, src.collective, src.at):
-            if not t.cell:
-                targets.setdefault(t.code, {})[t.period] = t
+            targets.setdefault(t.code, {})[(t.period, t.cell)] = t
         for code, period_code, rows in self._groups():
             indicator = self._indicator(code)
             reported = [
@@ -346,23 +346,14 @@ class Measures:
         self,
         indicator: _Indicator,
         point: Any,
-        targets: dict[str, TargetView],
+        targets: dict[tuple[str, Cell], TargetView],
         withheld: bool,
     ) -> tuple[Any, ...]:
-        from domain.reporting import enclosing_periods
+        from domain.periods import Calendar
+        from projections.progress import target_for
 
         period, figure = point.period, point.figure
-        target = next(
-            (
-                targets[p.code]
-                for p in sorted(
-                    enclosing_periods(period, self.src.calendar),
-                    key=lambda p: (p.end - p.start, p.code),
-                )
-                if p.code in targets
-            ),
-            None,
-        )
+        target = target_for(targets, period, (), Calendar(self.src.calendar))
         value = None if withheld else figure.value
         baseline = indicator.view.current.baseline
         goal = None if target is None else target.value
@@ -380,20 +371,10 @@ class Measures:
             None if baseline is None else _text(baseline.value),
             None if baseline is None else baseline.text,
             None if baseline is None else baseline.period,
-            _percent(indicator.direction, value, goal),
+            percent_of_target(indicator.direction, value, goal),
             withheld,
         )
 
 
 def _text(number: Decimal | None) -> str | None:
     return None if number is None else format(number, "f")
-
-
-def _percent(direction: str, value: Decimal | None, target: Decimal | None) -> str | None:
-    """The percent of the target reached, as ``projections.progress`` words it."""
-    if value is None or target is None:
-        return None
-    reached, of = (value, target) if direction == "up" else (target, value)
-    if of == 0:
-        return None
-    return _text((reached / of * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
