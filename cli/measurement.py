@@ -213,10 +213,11 @@ def revise(
     """Revise an indicator's definition: a new version, with a mapping of old categories.
 
     Values reported under the old version stay as they are and are read under the new one
-    through the mapping. The syntax is DIMENSION:OLD=NEW, with + between the new categories of
-    a split (an old value is then read as the merged group, e.g. age=6-10+11-14, never split);
-    a merge maps several old categories to the same new one. A dimension left out of the new
-    --dimension list is dropped: old values are read as totals over it.
+    through the mapping. The syntax is DIMENSION:OLD=NEW (or just OLD=NEW when OLD is a
+    category of one dimension only), with + between the new categories of a split (an old
+    value is then read as the merged group, e.g. age=6-10+11-14, never split); a merge maps
+    several old categories to the same new one. A dimension left out of the new --dimension
+    list is dropped: old values are read as totals over it.
 
     \b
     Example:
@@ -229,17 +230,19 @@ def revise(
     """
     from domain.measurement import Revision, parse_dimension, parse_map
 
-    revision = _build(
-        Revision,
-        dimensions=tuple(parse_dimension(d) for d in dimensions) if dimensions else None,
-        mapping=tuple(parse_map(m) for m in mapping),
-        name=name,
-        definition=meaning,
-        source=source,
-        method=method,
-    )
     recording = context(on, reason)
     with _ledger() as app:
+        obj = click.get_current_context().find_root().obj
+        current = app.indicator(app.collective(obj.collective).slug, code.upper()).current
+        revision = _build(
+            Revision,
+            dimensions=tuple(parse_dimension(d) for d in dimensions) if dimensions else None,
+            mapping=tuple(parse_map(m, current.dimensions) for m in mapping),
+            name=name,
+            definition=meaning,
+            source=source,
+            method=method,
+        )
         receipt = app.revise_indicator(code, revision, decision, recording)
         report(receipt, f"Revised {code.upper()} under decision {decision}")
 

@@ -194,10 +194,16 @@ def parse_dimension(text: str) -> "Dimension":
     return Dimension(name=name, categories=tuple(rest.split(",")))
 
 
-def parse_map(text: str) -> "CategoryMap":
-    """One line of a revision's mapping from ``DIMENSION:OLD=NEW+NEW`` (``age:6-14=6-10+11-14``)."""
+def parse_map(text: str, dimensions: Sequence["Dimension"] = ()) -> "CategoryMap":
+    """One line of a revision's mapping: ``DIMENSION:OLD=NEW+NEW`` (``age:6-14=6-10+11-14``),
+    or ``OLD=NEW+NEW`` when ``OLD`` is a category of exactly one of ``dimensions``."""
     head, sep, new = text.partition("=")
     dimension, colon, old = head.partition(":")
+    if sep and not colon and head.strip():
+        old = head
+        owners = [d.name for d in dimensions if old.strip() in d.categories]
+        if len(owners) == 1:
+            dimension, colon = owners[0], ":"
     if not sep or not colon or not dimension.strip() or not old.strip() or not new.strip():
         raise ValueError(
             f"mapping {text!r} is not DIMENSION:OLD=NEW+NEW (for example age:6-14=6-10+11-14)"

@@ -866,3 +866,14 @@ def test_a_retried_submission_with_a_request_id_records_once(
     first = app.submit_value(submission(), retry)
     again = app.submit_value(submission(), retry)
     assert again.already_recorded and again.positions == first.positions
+
+
+def test_a_mapping_may_leave_out_the_dimension_when_the_old_category_says_it() -> None:
+    """CLI.md's form ``--map OLD=NEW+NEW``: the dimension comes from the old category."""
+    assert parse_map("6-14=6-10+11-14", (SEX, AGE)) == SPLIT
+    assert parse_map("age:6-14=6-10+11-14", (SEX, AGE)) == SPLIT
+    with pytest.raises(ValueError, match="is not DIMENSION:OLD=NEW"):
+        parse_map("6-14=6-10+11-14")  # no dimensions known: cannot tell
+    both = Dimension(name="band", categories=("6-14",))
+    with pytest.raises(ValueError, match="is not DIMENSION:OLD=NEW"):
+        parse_map("6-14=6-10+11-14", (AGE, both))  # two dimensions have it

@@ -401,3 +401,27 @@ def test_a_closed_period_takes_values_only_under_a_passed_decision(ms_cli: Cli) 
     assert [(e["subject"], e["summary"]) for e in log] == [
         ("period:FY2024-25", "period FY2024-25 closed under decision steering-1")
     ]
+
+
+def test_the_map_may_be_written_as_cli_md_has_it(ms_cli: Cli) -> None:
+    """``--map OLD=NEW+NEW`` (CLI.md's form): the dimension comes from the old category."""
+    ok(ms_cli(*SUBMIT, *GIRLS, "--value", "412"))
+    ok(
+        ms_cli(
+            "indicator",
+            "revise",
+            "SS-EDU-01",
+            "--dimension",
+            "sex=female,male",
+            "--dimension",
+            "age=3-5,6-10,11-14,15-18",
+            "--map",
+            "6-14=6-10+11-14",
+            "--decision",
+            "steering-1",
+            "--reason",
+            "RTE bands",
+        )
+    )
+    shown = json.loads(ok(ms_cli("indicator", "show", "SS-EDU-01", "--json")).stdout)
+    assert shown["version"] == 2
