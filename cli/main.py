@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "decision": ("cli.governance", "decision", "Propose decisions, record positions, close."),
     "indicator": ("cli.measurement", "indicator", "Indicators: define, revise, set targets."),
     "value": ("cli.measurement", "value", "Values partners report: submit, correct, review."),
+    "import": ("cli.imports", "import_group", "Partner spreadsheets in; templates out."),
     "period": ("cli.measurement", "period", "Close a reporting period under a decision."),
     "activity": ("cli.activities", "activity", "Activities partners commit to; progress, end."),
     "meeting": ("cli.communication", "meeting", "Meetings of bodies: attendance and decisions."),
@@ -72,7 +73,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "decisions": ("cli.reports", "decisions", "The register of decisions and every position."),
     "communication": ("cli.reports", "communication", "Meetings, attendance, feedback, news."),
     "trace": ("cli.reading", "trace", "Every event and decision behind an indicator, value..."),
-    "projections": ("cli.projections", "projections", "Read models: where they stand; rebuild."),
+    "projections": ("cli.projections", "projections", "Read models: status, rebuild, follow."),
+    "migrate": ("cli.migrate", "migrate", "Copy a SQLite ledger into PostgreSQL, keeping all."),
 }
 
 
@@ -120,6 +122,10 @@ def _user_message(error: Exception) -> str | None:
 
     if isinstance(error, DomainError | StoreError):
         return str(error)
+    from ledger.faults import describe
+
+    if (fault := describe(error)) is not None:  # a lock timeout, a server gone away
+        return fault
     try:
         from pydantic import ValidationError
     except ImportError:  # pragma: no cover

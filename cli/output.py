@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
-__all__ = ["echo", "fail", "print_json", "print_table", "say"]
+__all__ = ["echo", "fail", "print_json", "print_table", "progress_bar", "say"]
 
 
 def echo(text: str) -> None:
@@ -83,3 +84,23 @@ def fail(message: str) -> None:
     line = " ".join(message.split()) or "the command was refused"
     click.echo(f"Error: {line}", err=True)
     sys.exit(1)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (silent when stderr is not a terminal).
+
+    ``total`` ``None`` shows a count without an end (a file read as it streams).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns: list[Any] = ["[progress.description]{task.description}", BarColumn()]
+    if total is None:
+        from rich.progress import TextColumn
+
+        columns.append(TextColumn("{task.completed:,} rows"))
+    else:
+        columns += [MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)

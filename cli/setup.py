@@ -72,7 +72,7 @@ def demo() -> None:
       collective demo
       collective --store /tmp/demo.db demo
     """
-    from cli.projections import progress_bar
+    from cli.output import progress_bar
     from ledger.demo import ABOUT, build_demo, quarters_reported
 
     with ledger(create=True) as app:

@@ -72,6 +72,10 @@ DEFAULT_AGGREGATION = {
 _CODE = re.compile(CODE_PATTERN)
 _SDG = re.compile(r"^(?:1[0-7]|[1-9])\.(?:[1-9][0-9]?|[a-z])\.[1-9][0-9]?$")
 _SEPARATORS = "=,:+"
+_GROUPED = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})*,\d{3})(?:\.\d+)?$")
+r"""A number with thousands separators, in Western (123,456,789) or Indian (12,34,56,789) grouping.
+``\d`` takes any script's digits (Bengali ৪১২ is 412, as ``Decimal`` reads it). Any other comma,
+such as a decimal comma (``12,5``), stays and is refused as not a number."""
 _MAX_WHOLE_DIGITS = 15
 MAX_PLACES = 6
 """Values may have up to this many decimal places."""
@@ -126,6 +130,8 @@ def read_measure(
         if not text:
             raise RuleViolation(f"{what}{of} cannot be empty")
         return None, text
+    if "," in text and _GROUPED.match(text):
+        text = text.replace(",", "")  # 1,23,456 (Indian grouping) or 123,456: the same number
     try:
         number = Decimal(text)
     except InvalidOperation:

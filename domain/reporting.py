@@ -31,6 +31,7 @@ __all__ = [
     "ReportingPeriod",
     "Submission",
     "ValueKey",
+    "check_evidence",
     "enclosing_periods",
 ]
 
@@ -83,11 +84,16 @@ class Submission(ValueKey):
     @field_validator("evidence")
     @classmethod
     def _evidence(cls, v: "str | None") -> "str | None":
-        if v is None or not v.strip():
-            return None
-        if not _LINK.match(v.strip()) or len(v) > 2000:
-            raise ValueError(f"evidence {v!r} is not a link: give a URL such as https://...")
-        return v.strip()
+        return check_evidence(v)
+
+
+def check_evidence(text: "str | None") -> "str | None":
+    """A link to the evidence behind a value (``None`` when empty); ``ValueError`` otherwise."""
+    if text is None or not text.strip():
+        return None
+    if not _LINK.match(text.strip()) or len(text) > 2000:
+        raise ValueError(f"evidence {text!r} is not a link: give a URL such as https://...")
+    return text.strip()
 
 
 class Entry(Value):

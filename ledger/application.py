@@ -15,6 +15,7 @@ from ledger.core import APPLICATION_NAME, Context, LedgerCore, Receipt, check_ac
 from ledger.dhis2 import Dhis2Commands
 from ledger.funding import FundingCommands
 from ledger.governance import GovernanceCommands
+from ledger.imports.commands import ImportCommands
 from ledger.measurement import MeasurementCommands
 from ledger.opening import open_ledger
 
@@ -35,6 +36,7 @@ class LedgerApplication(
     CommunicationCommands,
     FundingCommands,
     Dhis2Commands,
+    ImportCommands,
     MeasurementCommands,
     GovernanceCommands,
     ActorCommands,

@@ -21,7 +21,7 @@ from typing import Any
 
 from domain.audit import AuditLog, TreeHead
 from domain.errors import NotFound, RuleViolation
-from ledger.auditlog import leaf_bytes, subtree_root
+from ledger.auditlog import leaf_bytes, stored_fetch, subtree_root
 from ledger.core import Context, LedgerCore, Receipt
 from ledger.merkle import (
     EMPTY_ROOT,
@@ -56,6 +56,7 @@ class _StoredTree:
         self._size: Any
         self._node: Any
         self._leaf: Any
+        self._range: Any
         if self.postgres:
             from psycopg.sql import SQL
 
@@ -68,10 +69,16 @@ class _StoredTree:
             self._leaf = SQL("SELECT leaf AS i, hash AS h FROM {0} WHERE position = %s").format(
                 recorder.leaves_table
             )
+            self._range = SQL(
+                "SELECT hash AS h FROM {0} WHERE leaf >= %s AND leaf < %s ORDER BY leaf"
+            ).format(recorder.leaves_table)
         else:
             self._size = "SELECT COALESCE(MAX(leaf) + 1, 0) AS n FROM ledger_leaves"
             self._node = "SELECT hash AS h FROM ledger_tree WHERE level = ? AND node = ?"
             self._leaf = "SELECT leaf AS i, hash AS h FROM ledger_leaves WHERE position = ?"
+            self._range = (
+                "SELECT hash AS h FROM ledger_leaves WHERE leaf >= ? AND leaf < ? ORDER BY leaf"
+            )
 
     def _one(self, query: Any, *params: Any) -> Any:
         self.cursor.execute(query, params)
@@ -81,8 +88,15 @@ class _StoredTree:
         return int(self._one(self._size)["n"])
 
     def fetch(self, level: int, node: int) -> bytes | None:
+        return stored_fetch(self._stored_node, self._leaf_hashes)(level, node)
+
+    def _stored_node(self, level: int, node: int) -> bytes | None:
         row = self._one(self._node, level, node)
         return None if row is None else bytes(row["h"])
+
+    def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        self.cursor.execute(self._range, (start, end))
+        return [bytes(row["h"]) for row in self.cursor.fetchall()]
 
     def root(self, size: int) -> bytes:
         return EMPTY_ROOT if size == 0 else subtree_root(self.fetch, 0, size)

@@ -48,7 +48,11 @@ def open_ledger(
     except Exception as e:  # the drivers raise many kinds; the person needs one line
         raise StoreError(f"cannot open the store {store}: {_first_line(e)}") from e
     if store.kind != "sqlite":
-        _check_or_mark(app, create=create)
+        try:
+            _check_or_mark(app, create=create)
+        except BaseException:
+            app.close()  # its connection pool would outlive the refusal
+            raise
     elif create:
         app.write_meta(format=LEDGER_FORMAT, schema=SCHEMA_VERSION)
     return app
@@ -61,11 +65,20 @@ def _check_or_mark(app: LedgerCore, *, create: bool) -> None:
     try:
         meta = app.read_meta()
     except Exception as e:
-        raise StoreError(
-            f"{app.store} holds no collective ledger (run `collective init`): {_first_line(e)}"
-        ) from e
+        cause = e.__cause__ or e
+        if getattr(cause, "sqlstate", None) == "42P01":  # undefined_table: no ledger tables
+            raise StoreError(
+                f"no ledger at {app.store}: create one with `collective init` or point --store "
+                "at one"
+            ) from e
+        raise StoreError(f"cannot read the ledger at {app.store}: {_first_line(e)}") from e
     if meta.get("format") != LEDGER_FORMAT:
         raise StoreError(f"{app.store} holds no collective ledger (run `collective init`)")
+    if meta.get("schema") != SCHEMA_VERSION:  # as Store.check_is_ledger does for a file
+        raise StoreError(
+            f"{app.store} is a ledger of schema {meta.get('schema')}; this version reads schema "
+            f"{SCHEMA_VERSION}"
+        )
 
 
 def _first_line(error: BaseException) -> str:

@@ -186,25 +186,32 @@ class Gate:
     def _refusal(self, event: Any) -> tuple[bool, RuleViolation] | None:
         """Why ``event`` may not be recorded by this actor (and whether it is a side event)."""
         rule = rule_for(event.TOPIC)
+        refusal = self.refusal(event.TOPIC, getattr(event, "org", None))
+        return None if refusal is None else (rule.side, refusal)
+
+    def refusal(self, topic: str, org: str | None) -> RuleViolation | None:
+        """Why this actor may not record an event of ``topic`` (for ``org``), or ``None``."""
+        rule = rule_for(topic)
         if not self.roles & rule.roles:
-            return rule.side, RuleViolation(
+            return RuleViolation(
                 f"{self.name} may not {rule.what}{self._in}: that needs "
                 f"{' or '.join(sorted(rule.roles))} (it is {_roles(self.roles)})"
             )
-        if (
-            rule.own_organisation
-            and event.org != self.organisation
-            and not self.roles & BACKBONE_ROLES
-        ):
-            return rule.side, RuleViolation(
-                f"{self.name} reports for {self.organisation} only: it may not {rule.what} of "
-                f"{event.org}"
+        if rule.own_organisation and org != self.organisation and not self.roles & BACKBONE_ROLES:
+            return RuleViolation(
+                f"{self.name} reports for {self.organisation} only: it may not {rule.what} of {org}"
             )
+        return None
+
+    def on_behalf_of(self, topic: str, org: str | None) -> str | None:
+        """The organisation an event is recorded for, when it is not the actor's own."""
+        if rule_for(topic).own_organisation and org != self.organisation:
+            return org
         return None
 
     def _complete(self, event: Any) -> Any:
         """``event`` with the organisation it was recorded for, and signed with the key."""
-        if rule_for(event.TOPIC).own_organisation and event.org != self.organisation:
+        if self.on_behalf_of(event.TOPIC, getattr(event, "org", None)) is not None:
             meta = event.meta.model_copy(update={"on_behalf_of": event.org})
             event = event.model_copy(update={"meta": meta})
         if self.key is not None:

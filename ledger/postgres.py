@@ -6,19 +6,33 @@ The request ids go in the same transaction as the events, under the library's ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.auditlog import TreeStore, leaf_bytes
+from ledger.auditlog import TreeStore, leaf_bytes, stored_fetch
+from ledger.faults import login_problem, save_fault
+from ledger.store import StoreError
 
 __all__ = ["LedgerPostgresFactory", "LedgerPostgresRecorder"]
+
+_insert_once = inspect.unwrap(PostgresApplicationRecorder.insert_events)
+"""The library's insert without its retry decorator."""
+_CONNECTION_SETTINGS = (
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_DBNAME",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_CONNECT_TIMEOUT",
+)
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -55,6 +69,26 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             ).format(self.meta_table)
         )
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Store the events in one attempt, or fail in one line (see ``ledger/faults.py``).
+
+        The library retries a failed insert up to ten times. A writer blocked by the table lock
+        then waited ten lock timeouts (about 52 s for 5 s) before a traceback; and after a
+        connection lost while the commit was under way, the retry met its own events and was
+        refused as "already exists". Here a lock timeout is :class:`LedgerBusy` (nothing was
+        written) and a lost connection :class:`ConnectionLost` (written once or not at all;
+        the same command with the same request id records nothing twice).
+        """
+        try:
+            positions: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            raise save_fault(
+                error, lock_timeout=self.datastore.lock_timeout, request_id=kwargs.get("request_id")
+            ) from error
+        return positions
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -79,27 +113,76 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         row = curs.fetchone()
         size = int(row["size"]) if row else 0
 
-        def fetch(level: int, node: int) -> bytes | None:
+        def node(level: int, index: int) -> bytes | None:
             curs.execute(
                 SQL("SELECT hash FROM {0} WHERE level = %s AND node = %s").format(self.tree_table),
-                (level, node),
+                (level, index),
             )
             found = curs.fetchone()
             return None if found is None else bytes(found["hash"])
+
+        def leaf_hashes(start: int, end: int) -> list[bytes]:
+            curs.execute(
+                SQL("SELECT hash FROM {0} WHERE leaf >= %s AND leaf < %s ORDER BY leaf").format(
+                    self.leaves_table
+                ),
+                (start, end),
+            )
+            return [bytes(row["hash"]) for row in curs.fetchall()]
 
         def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
             curs.executemany(
                 SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.tree_table), rows
             )
 
-        leaves = TreeStore(fetch, insert, size).append(
+        leaves = TreeStore(stored_fetch(node, leaf_hashes), insert, size).append(
             (p, leaf_bytes(p, s.originator_id, s.originator_version, s.topic, s.state))
             for p, s in zip(positions, stored_events, strict=True)
         )
         curs.executemany(
-            SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.leaves_table),
-            [(leaf.index, leaf.position, leaf.hash) for leaf in leaves],
+            SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.leaves_table), leaves
         )
+
+    def insert_rows(
+        self,
+        rows: Iterable[tuple[str, int, str, bytes]],
+        *,
+        request_id: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Store many events in one transaction, with their leaves; their first and last positions.
+
+        The bulk path of an import (see the SQLite recorder): here the library's own insert,
+        under its table lock, with the leaves and the request id in the same transaction.
+        Positions may have gaps on PostgreSQL; the first and last are returned.
+        """
+        stored = [
+            StoredEvent(originator_id=UUID(ident), originator_version=v, topic=t, state=state)
+            for ident, v, t, state in rows
+        ]
+        if not stored:
+            raise ValueError("no events to store")
+        positions = self.insert_events(stored, request_id=request_id)
+        if not positions:
+            raise RuntimeError("the store returned no positions")
+        if progress is not None:
+            progress(len(stored))
+        return positions[0], positions[-1]
+
+    def known_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The current version of each aggregate of ``ids`` that exists."""
+        found: dict[UUID, int] = {}
+        with self.datastore.transaction(commit=False) as curs:
+            for start in range(0, len(ids), 1000):
+                curs.execute(
+                    SQL(
+                        "SELECT originator_id, MAX(originator_version) AS v FROM {0}.{1} "
+                        "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                    ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                    (list(ids[start : start + 1000]),),
+                )
+                found.update((row["originator_id"], int(row["v"])) for row in curs.fetchall())
+        return found
 
     def request_positions(self, request_id: str) -> tuple[int, int] | None:
         with self.datastore.transaction(commit=False) as curs:
@@ -145,3 +228,13 @@ class LedgerPostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory, with the ledger's recorder."""
 
     application_recorder_class = LedgerPostgresRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # One plain connection first: an unreachable server or a refused login is then named
+        # at once, in the server's words (the pool would wait the whole connect timeout and
+        # then say only "couldn't get a connection"). About 6 ms on a local server.
+        settings = {key: self.env.get(key) or "" for key in _CONNECTION_SETTINGS}
+        if problem := login_problem(settings):
+            self.close()
+            raise StoreError(problem)

@@ -134,8 +134,9 @@ class PostgresSource(_Closing):
                 connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"]),
             )
         except psycopg.Error as e:
-            line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise StoreError(f"cannot open the store {store}: {line}") from None
+            from ledger.faults import connect_reason
+
+            raise StoreError(f"cannot open the store {store}: {connect_reason(str(e))}") from None
         self._cursors: list[Any] = []
         self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         self.conn.read_only = True
@@ -152,7 +153,9 @@ class PostgresSource(_Closing):
             self.conn.execute(SQL("SELECT 1 FROM {0}.ledger_leaves LIMIT 1").format(schema))
         except psycopg.Error:
             self.conn.close()
-            raise StoreError(f"{store} holds no collective ledger") from None
+            raise StoreError(
+                f"no ledger at {store}: create one with `collective init` or point --store at one"
+            ) from None
 
     def _stream(self, query: Any, name: str) -> Iterator[Any]:
         cursor = self.conn.cursor(name=name)

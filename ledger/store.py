@@ -49,10 +49,12 @@ class Store:
         return cls("sqlite", text)
 
     def __str__(self) -> str:
-        if self.kind == "postgres":
+        if self.kind == "postgres":  # never the user or password
             parts = urlsplit(self.location)
             host = parts.hostname or "localhost"
-            return f"postgresql://{host}:{parts.port or 5432}{parts.path}"
+            schema = parse_qs(parts.query).get("schema", [""])[0]
+            where = f"?schema={schema}" if schema and schema != "public" else ""
+            return f"postgresql://{host}:{parts.port or 5432}{parts.path}{where}"
         return ":memory:" if self.kind == "memory" else self.location
 
     def settings(self, *, create: bool) -> dict[str, str]:

@@ -6,6 +6,12 @@ page's rows *and* the new positions in one transaction: a crash in the middle le
 its old position, and the next catch-up does the page again. (The library's subscription-based
 runner needs ``recorder.subscribe()``, which its SQLite recorder does not have.)
 
+Several processes may catch up at once (``collective projections follow`` beside any read
+command, on SQLite or PostgreSQL). Each page's transaction therefore first takes the views' lock
+(see :func:`_lock_views`) and reads the positions again under it: when another process moved them
+meanwhile, the page is left to it and the catch-up starts again from where that one got, so no
+event is ever projected twice.
+
 Rows are *temporal*: every row carries the log positions between which it was true
 (``valid_from`` inclusive, ``valid_to`` exclusive, NULL while current). A change closes the old
 row and opens a new one, so any read can be answered "as of" an earlier position by a condition
@@ -16,6 +22,7 @@ they were written, and a rebuild of a million events should not pay for it again
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -305,17 +312,58 @@ class Projection:
 _STATE = "projection_state"
 
 
+def _lock_views(db: ViewDB, cursor: Any) -> None:
+    """Take the views' lock for the rest of this transaction, before reading any position.
+
+    PostgreSQL: a transaction-scoped advisory lock, one per ledger schema. SQLite: its write lock,
+    taken by a first statement that writes (an UPDATE of no row); a transaction that read first
+    could find its snapshot stale when it came to write, and fail instead of waiting.
+    """
+    if db.postgres:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(db.schema)])
+    else:
+        cursor.execute(f"UPDATE {db.table(_STATE)} SET position = position WHERE 1 = 0")
+
+
+def _lock_key(schema: str) -> int:
+    digest = hashlib.sha256(f"collective-ledger views {schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _create_state(db: ViewDB) -> None:
+    """The table of positions, unless it is there (found by reading, the usual case)."""
+    if db.postgres:
+        found = db.query("SELECT to_regclass(?) AS t", [db.table(_STATE)])[0]["t"]
+    else:
+        found = db.query("SELECT name FROM sqlite_master WHERE name = ?", [_STATE])
+    if found:
+        return
+    with db.transaction(commit=True) as cursor:
+        if db.postgres:  # two processes creating it at once would collide in PostgreSQL's catalog
+            _lock_views(db, cursor)
+        cursor.execute(  # on SQLite a first statement that writes: it waits for other writers
+            f"CREATE TABLE IF NOT EXISTS {db.table(_STATE)} (name TEXT PRIMARY KEY, "
+            "position BIGINT NOT NULL, schema_version INTEGER NOT NULL)"
+        )
+
+
 def ensure_tables(db: ViewDB, projections: Iterable[Projection]) -> list[str]:
     """Create missing views; drop and recreate any stored at an older schema.
 
     Returns the names of the views that were (re)created empty and so need a catch-up from 0.
+    Reads only, when every view is there at its schema (the usual case, before every read).
     """
+    projections = list(projections)
+    _create_state(db)
+    stored = {
+        row["name"]: row["schema_version"]
+        for row in db.query(f"SELECT name, schema_version FROM {db.table(_STATE)}")
+    }
+    if all(stored.get(p.name) == p.schema for p in projections):
+        return []
     rebuilt: list[str] = []
     with db.transaction(commit=True) as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {db.table(_STATE)} (name TEXT PRIMARY KEY, "
-            "position BIGINT NOT NULL, schema_version INTEGER NOT NULL)"
-        )
+        _lock_views(db, cursor)
         cursor.execute(db.sql(f"SELECT name, schema_version FROM {db.table(_STATE)}"))
         stored = {row["name"]: row["schema_version"] for row in cursor.fetchall()}
         for projection in projections:
@@ -387,46 +435,80 @@ def catch_up(
             return read
         last = rows[-1][0]
         with db.transaction(commit=True) as cursor:
-            writer = Writer(db, cursor)
-            records: dict[int, EventRecord] = {}
-            for row in rows:
-                name = _name(row[3])
-                route = routes.get(name)
-                if route is None:
-                    route = routes[name] = [
-                        (p, p.handlers[name]) for p in projections if name in p.handlers
-                    ]
-                for projection, handler in route:
-                    if row[0] <= at[projection.name]:
-                        continue
-                    if row[0] <= upto and (projection.name, name) in bulked:
-                        continue
-                    record = records.get(row[0])
-                    if record is None:
-                        record = records[row[0]] = _decode(row)
-                    handler(writer, record)
-            for projection in projections:
-                if projection.every_event is None:
-                    continue
-                page_records = [
-                    records.get(r[0]) or records.setdefault(r[0], _decode(r))
-                    for r in rows
-                    if r[0] > at[projection.name]
-                    and not (r[0] <= upto and (projection.name, _name(r[3])) in bulked)
-                ]
-                projection.every_event(writer, page_records)
-            writer.flush()
-            for projection in projections:
-                if at[projection.name] < last:
-                    writer.execute(
-                        f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?",
-                        [last, projection.name],
-                    )
+            _lock_views(db, cursor)
+            held = _held(db, cursor, projections)
+            if held != {p.name: at[p.name] for p in projections}:
+                moved = True  # another process projected these events: go on from its positions
+            else:
+                moved = False
+                _project(db, cursor, projections, rows, at, routes, done)
+        if moved:
+            at = positions(db)
+            continue
         for projection in projections:
             at[projection.name] = max(at[projection.name], last)
         read += len(rows)
         if progress:
             progress(len(rows))
+
+
+def _held(db: ViewDB, cursor: Any, projections: Sequence[Projection]) -> dict[str, int]:
+    """The projections' positions as committed (read under the views' lock)."""
+    marks = ", ".join("?" for _ in projections)
+    cursor.execute(
+        db.sql(f"SELECT name, position FROM {db.table(_STATE)} WHERE name IN ({marks})"),
+        [p.name for p in projections],
+    )
+    return {row["name"]: int(row["position"]) for row in cursor.fetchall()}
+
+
+def _project(
+    db: ViewDB,
+    cursor: Any,
+    projections: Sequence[Projection],
+    rows: list[tuple[int, str, int, str, bytes]],
+    at: dict[str, int],
+    routes: dict[str, list[tuple[Projection, Handler]]],
+    done: tuple[frozenset[tuple[str, str]], int],
+) -> None:
+    """Project one page of events and move the positions, inside the page's transaction."""
+    bulked, upto = done
+    last = rows[-1][0]
+    writer = Writer(db, cursor)
+    records: dict[int, EventRecord] = {}
+    for row in rows:
+        name = _name(row[3])
+        route = routes.get(name)
+        if route is None:
+            route = routes[name] = [
+                (p, p.handlers[name]) for p in projections if name in p.handlers
+            ]
+        for projection, handler in route:
+            if row[0] <= at[projection.name]:
+                continue
+            if row[0] <= upto and (projection.name, name) in bulked:
+                continue
+            record = records.get(row[0])
+            if record is None:
+                record = records[row[0]] = _decode(row)
+            handler(writer, record)
+    for projection in projections:
+        if projection.every_event is None:
+            continue
+        page_records = [
+            records.get(r[0]) or records.setdefault(r[0], _decode(r))
+            for r in rows
+            if r[0] > at[projection.name]
+            and not (r[0] <= upto and (projection.name, _name(r[3])) in bulked)
+        ]
+        projection.every_event(writer, page_records)
+    writer.flush()
+    for projection in projections:
+        if at[projection.name] < last:
+            writer.execute(
+                f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?",
+                [last, projection.name],
+            )
 
 
 def _advance(db: ViewDB, projections: Sequence[Projection], at: dict[str, int], to: int) -> None:
@@ -435,9 +517,13 @@ def _advance(db: ViewDB, projections: Sequence[Projection], at: dict[str, int], 
     if not behind:
         return
     with db.transaction(commit=True) as cursor:
+        _lock_views(db, cursor)
         for name in behind:
             cursor.execute(
-                db.sql(f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?"), [to, name]
+                db.sql(
+                    f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ? AND position < ?"
+                ),
+                [to, name, to],
             )
             at[name] = to
 
@@ -450,6 +536,7 @@ def rebuild(
     bulked: set[tuple[str, str]] = set()
     upto = 0
     with db.transaction(commit=True) as cursor:
+        _lock_views(db, cursor)
         for projection in projections:
             projection.drop(db, cursor)
             projection.create(db, cursor, indexes=db.postgres)

@@ -95,10 +95,7 @@ def recompute_tree(conn: sqlite3.Connection) -> None:
     leaves = TreeStore(fetch, insert, 0).append(
         (p, leaf_bytes(p, ident, v, t, s)) for p, ident, v, t, s in events
     )
-    conn.executemany(
-        "INSERT INTO ledger_leaves VALUES (?, ?, ?)",
-        [(x.index, x.position, x.hash) for x in leaves],
-    )
+    conn.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
 
 
 def roll_back(conn: sqlite3.Connection, keep: int) -> None:

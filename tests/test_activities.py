@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 
 from domain.activity import Activity, Commitment, Resources, Revision
 from domain.base import Envelope
@@ -342,6 +342,7 @@ def test_dropping_at_the_command_line(ss_cli: Cli) -> None:
     )
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 from measurement_steps import SEX, SS, define, given_a_collective, passed_decision
 
 from domain.actor import Actor, ActorRole, ActorRoster
@@ -314,6 +314,7 @@ RULINGS: list[tuple[str, str, str | None]] = [
 ]  # fmt: skip
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(("actor", "command", "refusal"), RULINGS)
 def test_who_may_record_what(
     ss: LedgerApplication, actor: str, command: str, refusal: str | None
@@ -661,6 +662,7 @@ def test_cli_actor_list_as_of_an_earlier_moment(actors_cli: Cli) -> None:
     assert [a["name"] for a in earlier["actors"]] == ["meera", "ravi"]
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "actor", "message"),
     [
@@ -750,6 +752,7 @@ def test_cli_a_partner_reporter_cannot_report_for_another_organisation(actors_cl
     assert cli.events() == before
 
 
+@pytest.mark.sqlite_only("forges the signature in the file through sqlite3")
 def test_cli_sign_with_signs_and_verify_finds_a_forged_signature(
     actors_cli: Cli, tmp_path: Path
 ) -> None:

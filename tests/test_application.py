@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from domain.collective import Collective, Settings
@@ -109,8 +107,8 @@ def test_several_collectives_need_to_be_told_apart(app: LedgerApplication, ctx: 
     assert isinstance(app.collective("oporajita"), Collective)
 
 
-def test_events_survive_closing_and_reopening_the_file(tmp_path: Path, ctx: Context) -> None:
-    path = str(tmp_path / "l.db")
+def test_events_survive_closing_and_reopening_the_store(empty_store: str, ctx: Context) -> None:
+    path = empty_store
     first = open_ledger(path, create=True)
     first.init_collective(SS, ctx)
     first.add_organisation(HASIRU, ctx)

@@ -33,7 +33,7 @@ def _verify_bundle(folder: Path, kept: Audited, *more: str) -> Result:
 def test_a_bundle_verifies_without_the_database(ss_cli: Cli, tmp_path: Path) -> None:
     kept, folder = _bundle(ss_cli, tmp_path)
     events = ss_cli.events()
-    ss_cli.store.unlink()
+    ss_cli.remove()
     result = ok(_verify_bundle(folder, kept))
     assert result.stdout.splitlines()[-1].startswith(f"OK: {events} events verify")
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -55,15 +55,17 @@ def test_a_bundle_verifies_without_the_database(ss_cli: Cli, tmp_path: Path) -> 
 
 
 def test_the_bundle_holds_the_events_as_stored(ss_cli: Cli, tmp_path: Path) -> None:
-    import sqlite3
+    from projections.engine import ViewDB
 
     _, folder = _bundle(ss_cli, tmp_path)
-    conn = sqlite3.connect(ss_cli.store)
-    stored = conn.execute(
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-        "ORDER BY rowid"
-    ).fetchall()
-    conn.close()
+    app = ss_cli.open()
+    try:  # as stored: the rows themselves, not through the bundle's own reader
+        stored = [
+            (position, str(ident).replace("-", ""), version, topic, bytes(state))
+            for position, ident, version, topic, state in ViewDB(app).events_after(0, 100_000)
+        ]
+    finally:
+        app.close()
     lines = (folder / "events.jsonl").read_bytes().splitlines()
     rows = [orjson.loads(line) for line in lines]
     assert [

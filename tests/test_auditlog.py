@@ -11,8 +11,9 @@ from domain.errors import AlreadyExists
 from domain.organisation import Profile
 from domain.vocabulary import OrgType
 from ledger.application import Context, LedgerApplication, open_ledger
-from ledger.auditlog import leaf_bytes, subtree_root
+from ledger.auditlog import leaf_bytes, stored_fetch, subtree_root
 from ledger.merkle import leaf_hash, root
+from projections.engine import ViewDB
 
 
 def _stored(app: LedgerApplication) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
@@ -22,19 +23,31 @@ def _stored(app: LedgerApplication) -> tuple[list[bytes], list[tuple[int, int, b
         leaf_hash(leaf_bytes(e.id, e.originator_id, e.originator_version, e.topic, e.state))
         for e in events
     ]
-    with app.factory.datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT leaf, position, hash FROM ledger_leaves ORDER BY leaf")
-        stored = [(r[0], r[1], bytes(r[2])) for r in cursor.fetchall()]
+    db = ViewDB(app)  # the store's own SQL dialect and schema
+    rows = db.query(f"SELECT leaf, position, hash FROM {db.table('ledger_leaves')} ORDER BY leaf")
+    stored = [(r["leaf"], r["position"], bytes(r["hash"])) for r in rows]
     return expected, stored
 
 
 def _fetcher(app: LedgerApplication, cursor: Any) -> Any:
-    def fetch(level: int, node: int) -> bytes | None:
-        cursor.execute("SELECT hash FROM ledger_tree WHERE level = ? AND node = ?", (level, node))
-        row = cursor.fetchone()
-        return None if row is None else bytes(row[0])
+    db = ViewDB(app)
+    tree, leaves = db.table("ledger_tree"), db.table("ledger_leaves")
 
-    return fetch
+    def node(level: int, index: int) -> bytes | None:
+        cursor.execute(
+            db.sql(f"SELECT hash FROM {tree} WHERE level = ? AND node = ?"), (level, index)
+        )
+        row = cursor.fetchone()
+        return None if row is None else bytes(row["hash"])
+
+    def leaf_hashes(start: int, end: int) -> list[bytes]:
+        cursor.execute(
+            db.sql(f"SELECT hash FROM {leaves} WHERE leaf >= ? AND leaf < ? ORDER BY leaf"),
+            (start, end),
+        )
+        return [bytes(row["hash"]) for row in cursor.fetchall()]
+
+    return stored_fetch(node, leaf_hashes)
 
 
 def _record_some(app: LedgerApplication, n: int) -> None:

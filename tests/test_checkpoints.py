@@ -30,8 +30,8 @@ def _orgs(app: AuditCommands, ctx: Context, start: int, n: int) -> None:
 
 
 @pytest.fixture
-def audit_app(tmp_path: Path) -> Iterator[AuditCommands]:
-    app = open_ledger(str(tmp_path / "ledger.db"), create=True, kind=AuditCommands)
+def audit_app(empty_store: str) -> Iterator[AuditCommands]:
+    app = open_ledger(empty_store, create=True, kind=AuditCommands)
     app.init_collective(Settings(slug="ss", name="SS"), Context(actor="meera"))
     yield app
     app.close()
@@ -70,8 +70,8 @@ def test_the_origin_is_fixed_at_first_use(audit_app: AuditCommands) -> None:
     assert second.origin == "collective-ledger/ss"
 
 
-def test_a_ledger_without_a_collective_gets_a_random_origin(tmp_path: Path) -> None:
-    app = open_ledger(str(tmp_path / "l.db"), create=True, kind=AuditCommands)
+def test_a_ledger_without_a_collective_gets_a_random_origin(empty_store: str) -> None:
+    app = open_ledger(empty_store, create=True, kind=AuditCommands)
     try:
         origin = app.origin()
         assert origin.startswith("collective-ledger/") and len(origin) == 18 + 32
@@ -104,11 +104,8 @@ def test_the_ledger_refuses_to_sign_a_tree_that_contradicts_its_last_checkpoint(
     _orgs(app, ctx, 0, 4)
     app.issue_checkpoint(KEY, ctx)
     app.close()
-    with tampering(path) as conn:  # someone rewrites the largest stored subtree hash
-        conn.execute(
-            "UPDATE ledger_tree SET hash = zeroblob(32) "
-            "WHERE node = 0 AND level = (SELECT MAX(level) FROM ledger_tree)"
-        )
+    with tampering(path) as conn:  # someone rewrites a stored hash (a small tree: a leaf's)
+        conn.execute("UPDATE ledger_leaves SET hash = zeroblob(32) WHERE leaf = 0")
     app = open_ledger(str(path), kind=AuditCommands)
     try:
         with pytest.raises(RuleViolation) as refusal:

@@ -6,7 +6,7 @@ import json
 
 import click
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 
 from cli.main import main
 
@@ -30,6 +30,7 @@ def test_init_org_and_status_tell_the_story(ss_cli: Cli) -> None:
     assert list(data) == sorted(data)  # stable key order
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -123,7 +124,7 @@ def test_an_unknown_calendar_is_refused_in_one_line(cli: Cli) -> None:
         cli("init", "x", "--name", "X", "--calendar", "lunar"),
         "unknown calendar 'lunar': use one of gregorian, india, bangladesh",
     )
-    assert not cli.store.exists()
+    assert not cli.exists()
 
 
 def test_init_without_actor_creates_no_file(cli: Cli) -> None:
@@ -131,9 +132,10 @@ def test_init_without_actor_creates_no_file(cli: Cli) -> None:
         cli("init", "x", "--name", "X", actor=None),
         "say who is recording: give --actor NAME or set COLLECTIVE_ACTOR",
     )
-    assert not cli.store.exists()
+    assert not cli.exists()
 
 
+@pytest.mark.sqlite_only("a file of other content; PostgreSQL: tests/test_store_faults.py")
 def test_a_store_that_is_not_a_ledger_is_one_line(cli: Cli) -> None:
     cli.store.write_text("minutes of the meeting\n")
     refused(cli("status"), f"{cli.store} is not a collective ledger")
@@ -147,7 +149,7 @@ def test_a_store_that_is_not_a_ledger_is_one_line(cli: Cli) -> None:
 def test_a_missing_store_is_one_line(cli: Cli) -> None:
     refused(
         cli("log"),
-        f"no ledger at {cli.store}: create one with `collective init` or point --store at one",
+        f"no ledger at {cli.shown}: create one with `collective init` or point --store at one",
     )
 
 

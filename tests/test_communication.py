@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 
 from domain.base import Envelope
 from domain.collective import Collective, Settings
@@ -333,6 +333,7 @@ def test_learning_at_the_command_line(gov: Cli) -> None:
     assert shown["decisions"] == ["steering-1"] and shown["insight"] == "ಬ್ಯಾಂಕ್ ಖಾತೆ"
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [

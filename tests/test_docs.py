@@ -45,6 +45,18 @@ title = "Children's education"
 """
 
 
+PARTNER_FILE = """indicator,organisation,period,sex,age,value,note,reason
+SS-EDU-01,bal-raksha-bharat,2020Q4,female,6-14,215,ಶಾಲಾ ದಾಖಲಾತಿ,
+SS-EDU-01,bal-raksha-bharat,2020Q4,male,6-14,201,,
+SS-EDU-01,bal-raksha-bharat,2020Q4,,,416,,
+"""
+
+
+def test_the_guide_shows_the_partner_file_it_imports() -> None:
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert PARTNER_FILE.strip() in guide
+
+
 def test_every_command_in_the_guide_works_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,6 +76,7 @@ def test_every_command_in_the_guide_works_in_order(
     assert len(commands) > 30
     monkeypatch.chdir(tmp_path)
     (tmp_path / "agenda.toml").write_text(AGENDA, encoding="utf-8")
+    (tmp_path / "bal-raksha-2020q4.csv").write_text(PARTNER_FILE, encoding="utf-8-sig")
     env = {"COLLECTIVE_ACTOR": "meera", "COLLECTIVE_STORE": str(tmp_path / "collective.db")}
     for command in commands:
         result = CliRunner().invoke(main, shlex.split(command)[1:], env=env)

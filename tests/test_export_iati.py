@@ -186,7 +186,7 @@ def test_results_carry_measure_sdg_baseline_targets_and_actuals(demo: Cli, tmp_p
 
 def test_qualitative_indicators_are_measure_5_with_their_text(ss_cli: Cli, tmp_path: Path) -> None:
     _schema()
-    _a_small_collective(ss_cli)
+    _a_small_collective(ss_cli, tmp_path)
     ok(
         ss_cli(
             "indicator", "define", "SS-VOICE-01", "--name", "What families say",
@@ -208,9 +208,9 @@ def test_qualitative_indicators_are_measure_5_with_their_text(ss_cli: Cli, tmp_p
     assert actual.get("value") is None and actual.findtext("comment/narrative") == said
 
 
-def _a_small_collective(cli: Cli) -> None:
+def _a_small_collective(cli: Cli, folder: Path) -> None:
     """Saamuhika Shakti with an agenda and a backbone (ss_cli has Hasiru Dala only)."""
-    agenda = cli.store.parent / "agenda.toml"
+    agenda = folder / "agenda.toml"
     agenda.write_text(
         'problem = "Waste pickers lack social security."\nvision = "Dignity."\n'
         '[[outcomes]]\ncode = "SS-O1"\ntitle = "Social security"\n',
@@ -273,7 +273,7 @@ def test_what_a_small_collective_misses_is_named(ss_cli: Cli, tmp_path: Path) ->
         "common agenda 'saamuhika-shakti' not found: adopt one first with `collective agenda "
         "adopt`",
     )
-    _a_small_collective(ss_cli)
+    _a_small_collective(ss_cli, tmp_path)
     refused(
         ss_cli("export", "iati", "--out", str(out)),
         "saamuhika-shakti has no indicators to export: define one with "

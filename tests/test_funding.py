@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -223,6 +223,7 @@ def test_funding_at_the_command_line(fund: Cli) -> None:
     )
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 
 from domain.base import Envelope
 from domain.errors import NotFound, RuleViolation
@@ -199,6 +199,7 @@ def test_a_decision_from_proposal_to_outcome_at_the_command_line(gov: Cli) -> No
     ]
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -193,6 +193,10 @@ def test_indicator_codes_are_upper_cased_and_checked() -> None:
         (Unit.COUNT, "412", (Decimal(412), None)),
         (Unit.COUNT, "12.0", (Decimal(12), None)),
         (Unit.COUNT, "1E+3", (Decimal(1000), None)),
+        (Unit.COUNT, "1,416", (Decimal(1416), None)),  # thousands separators, as typed
+        (Unit.COUNT, "1,23,456", (Decimal(123456), None)),  # Indian grouping
+        (Unit.CURRENCY, "12,34,567.50", (Decimal("1234567.50"), None)),
+        (Unit.COUNT, "১,২৩,৪৫৬", (Decimal(123456), None)),  # Bengali digits
         (Unit.PERCENT, "100", (Decimal(100), None)),
         (Unit.PERCENT, "0", (Decimal(0), None)),
         (Unit.CURRENCY, "-1500.50", (Decimal("-1500.50"), None)),
@@ -212,7 +216,9 @@ def test_values_are_read_by_the_unit(
         (Unit.COUNT, "-3", "value -3 is not a count: use a whole number of 0 or more"),
         (Unit.COUNT, "2.5", "value 2.5 is not a count"),
         (Unit.COUNT, "twelve", "value 'twelve' is not a number \\(the unit is count\\)"),
-        (Unit.COUNT, "1,416", "value '1,416' is not a number"),
+        (Unit.COUNT, "12,5", "value '12,5' is not a number"),  # a decimal comma: not read
+        (Unit.COUNT, "1,4160", "value '1,4160' is not a number"),  # no grouping of 4 digits
+        (Unit.COUNT, "1,23,4567", "value '1,23,4567' is not a number"),
         (Unit.PERCENT, "100.5", "value 100.5 is not a percentage: use a number from 0 to 100"),
         (Unit.PERCENT, "-1", "value -1 is not a percentage"),
         (Unit.RATIO, "NaN", "value 'NaN' is not a number"),

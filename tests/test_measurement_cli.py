@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Cli, ok, refused
+from conftest import REFUSED_BEFORE_SAVING, Cli, ok, refused
 
 from domain.governance import Charter, Proposal
 from domain.vocabulary import DecisionRule, Stance
@@ -99,6 +99,7 @@ def test_an_indicator_is_defined_shown_and_listed(ms_cli: Cli) -> None:
     assert "age: 3-5, 6-14, 15-18" in text and "SDG: 4.2.2" in text
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -243,6 +244,7 @@ def test_a_retired_indicator_refuses_values(ms_cli: Cli) -> None:
     assert listed[0]["status"] == "retired" and listed[0]["retired_by"] == "steering-1"
 
 
+@REFUSED_BEFORE_SAVING
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -344,8 +344,9 @@ def test_a_view_of_an_older_schema_is_rebuilt_before_it_is_read(app: LedgerAppli
     views = Views(app, notice=notices.append)
     views.refresh()
     with views.db.transaction(commit=True) as cursor:  # as an older version of the code left it
-        cursor.execute("UPDATE projection_state SET schema_version = 0 WHERE name = 'measurement'")
-        cursor.execute("UPDATE view_measure_values SET value = '1'")
+        state, values = views.db.table("projection_state"), views.db.table("view_measure_values")
+        cursor.execute(f"UPDATE {state} SET schema_version = 0 WHERE name = 'measurement'")
+        cursor.execute(f"UPDATE {values} SET value = '1'")
     views.refresh()
     assert notices == ["rebuilding views stored at an older schema: measurement"]
     assert figures(progress(views, SS, None), "value") == [("225",)]

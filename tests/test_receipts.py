@@ -146,7 +146,7 @@ def test_proof_verify_needs_no_database(ss_cli: Cli, tmp_path: Path) -> None:
     kept = audited(ss_cli, tmp_path)
     out = tmp_path / "r.tlog-proof"
     ok(ss_cli("proof", "2", "--out", str(out)))
-    ss_cli.store.unlink()
+    ss_cli.remove()
     ok(ss_cli("proof", "verify", str(out), "--trusted-key", kept.vkey))
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +12,9 @@ SS = ("--collective", "saamuhika-shakti")
 
 
 @pytest.fixture
-def demo(demo_file: Path, tmp_path: Path) -> Cli:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    return Cli(copy)
+def demo(demo_cli: Cli) -> Cli:
+    """A private copy of the demo, on each kind of store."""
+    return demo_cli
 
 
 def _log(cli: Cli) -> list[dict[str, Any]]:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from conftest import Cli, ok, refused
 
 
 @pytest.fixture
-def demo(demo_file: Path, tmp_path: Path) -> Cli:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    return Cli(copy)
+def demo(demo_cli: Cli) -> Cli:
+    """A private copy of the demo, on each kind of store."""
+    return demo_cli
 
 
 def _trace(cli: Cli, ref: str, *more: str) -> dict[str, object]:

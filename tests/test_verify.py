@@ -1,6 +1,7 @@
 """`collective verify`: a ledger verifies; every kind of tampering is found and named.
 
-Tampering is done directly in the SQLite file, as someone with write access to it would.
+Tampering is done directly in the SQLite file, as someone with write access to it would (so those
+tests run on SQLite only); the rest run on both stores.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from conftest import Cli, ok, refused
 from ledger.application import LedgerApplication, open_ledger
 from ledger.sources import open_source, source_for
 from ledger.verify import CHECKS, Problem, Record, VersionCheck, verify
+
+TAMPERS_WITH_THE_FILE = pytest.mark.sqlite_only(
+    "tampers through sqlite3; verify's checks do not depend on the store, and its PostgreSQL "
+    "reader is tampered with in test_postgresql_verifies_and_a_flipped_byte_is_named"
+)
 
 
 def failed(result: Result) -> list[str]:
@@ -87,6 +93,7 @@ def test_held_checkpoints_are_compared_even_without_keys(ss_cli: Cli, tmp_path: 
 # -- tampering -------------------------------------------------------------------------------
 
 
+@TAMPERS_WITH_THE_FILE
 def test_a_flipped_byte_in_a_stored_event(ss_cli: Cli, tmp_path: Path) -> None:
     kept = audited(ss_cli, tmp_path)
     with tampering(ss_cli.store) as conn:
@@ -109,6 +116,7 @@ def test_a_flipped_byte_in_a_stored_event(ss_cli: Cli, tmp_path: Path) -> None:
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_a_deleted_event_in_the_middle(ss_cli: Cli, tmp_path: Path) -> None:
     audited(ss_cli, tmp_path)
     with tampering(ss_cli.store) as conn:
@@ -124,6 +132,7 @@ def test_a_deleted_event_in_the_middle(ss_cli: Cli, tmp_path: Path) -> None:
     assert f"the log holds {events} events but {events + 1} leaves" in lines
 
 
+@TAMPERS_WITH_THE_FILE
 def test_two_swapped_events(ss_cli: Cli, tmp_path: Path) -> None:
     audited(ss_cli, tmp_path)
     with tampering(ss_cli.store) as conn:
@@ -138,6 +147,7 @@ def test_two_swapped_events(ss_cli: Cli, tmp_path: Path) -> None:
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_events_swapped_within_one_aggregate_break_its_versions(ss_cli: Cli) -> None:
     ok(ss_cli("org", "leave", "hasiru-dala", "--reason", "merged"))
     with tampering(ss_cli.store) as conn:
@@ -162,6 +172,7 @@ def test_events_swapped_within_one_aggregate_break_its_versions(ss_cli: Cli) -> 
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_an_event_deleted_from_the_end_after_a_checkpoint(ss_cli: Cli, tmp_path: Path) -> None:
     audited(ss_cli, tmp_path)
     with tampering(ss_cli.store) as conn:
@@ -174,6 +185,7 @@ def test_an_event_deleted_from_the_end_after_a_checkpoint(ss_cli: Cli, tmp_path:
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_a_clean_rollback_is_caught_only_by_the_checkpoint_kept(
     ss_cli: Cli, tmp_path: Path
 ) -> None:
@@ -190,6 +202,7 @@ def test_a_clean_rollback_is_caught_only_by_the_checkpoint_kept(
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_leaves_recomputed_after_a_rewrite_are_caught_only_by_the_checkpoint_kept(
     ss_cli: Cli, tmp_path: Path
 ) -> None:
@@ -221,6 +234,7 @@ def test_leaves_recomputed_after_a_rewrite_are_caught_only_by_the_checkpoint_kep
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_a_checkpoint_signed_by_an_unknown_key(ss_cli: Cli, tmp_path: Path) -> None:
     kept = audited(ss_cli, tmp_path)
     other = tmp_path / "other.key"
@@ -243,6 +257,7 @@ def test_a_checkpoint_signed_by_an_unknown_key(ss_cli: Cli, tmp_path: Path) -> N
     )
 
 
+@TAMPERS_WITH_THE_FILE
 def test_a_checkpoint_of_another_log(ss_cli: Cli, cli: Cli, tmp_path: Path) -> None:
     kept = audited(ss_cli, tmp_path)
     with tampering(ss_cli.store) as conn:

@@ -1,0 +1,1 @@
+"""Partner files: reading spreadsheets, checking their rows, recording them in bulk, templates."""
