@@ -20,6 +20,8 @@ __all__ = [
     "ConnectionLost",
     "LedgerBusy",
     "connect_reason",
+    "denied",
+    "denied_rights",
     "describe",
     "login_problem",
     "save_fault",
@@ -60,9 +62,37 @@ def lost(reason: str, request_id: str | None) -> ConnectionLost:
     )
 
 
+def denied_rights(missing: list[str]) -> StoreError:
+    return StoreError(
+        f"the ledger's server refused the save: the role in --store lacks {', '.join(missing)}, "
+        "so nothing was recorded (docs/operations.md, section 5, lists the rights a writer "
+        "needs)"
+    )
+
+
+def denied(error: BaseException) -> StoreError:
+    return StoreError(
+        f"the ledger's server refused: {first_line(error)}; the role in --store lacks the "
+        "rights it needs, so nothing was recorded (docs/operations.md, section 5, lists them)"
+    )
+
+
+def _errors(error: BaseException) -> list[BaseException]:
+    """``error`` and the errors it was raised from or during, innermost last."""
+    chain: list[BaseException] = []
+    found: BaseException | None = error
+    while found is not None and found not in chain:
+        chain.append(found)
+        found = found.__cause__ or found.__context__
+    return chain
+
+
 def save_fault(error: BaseException, *, lock_timeout: object, request_id: str | None) -> StoreError:
     """What a failed save of PostgreSQL means for the person (``error`` from the library)."""
     cause = error.__cause__ or error
+    for found in _errors(error):  # in a pipeline, the refusal is raised as "pipeline aborted"
+        if getattr(found, "sqlstate", None) == "42501":  # insufficient_privilege
+            return denied(found)
     if getattr(cause, "sqlstate", None) == "55P03":  # lock_not_available: the lock timeout
         return busy(lock_timeout)
     from psycopg_pool import PoolTimeout

@@ -18,7 +18,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.auditlog import TreeStore, leaf_bytes, stored_fetch
-from ledger.faults import login_problem, save_fault
+from ledger.faults import denied_rights, login_problem, save_fault
 from ledger.store import StoreError
 
 __all__ = ["LedgerPostgresFactory", "LedgerPostgresRecorder"]
@@ -84,10 +84,40 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         try:
             positions: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
         except (OperationalError, InterfaceError) as error:
+            if missing := self._missing_rights(error):
+                raise denied_rights(missing) from error
             raise save_fault(
                 error, lock_timeout=self.datastore.lock_timeout, request_id=kwargs.get("request_id")
             ) from error
         return positions
+
+    def _missing_rights(self, error: BaseException) -> list[str]:
+        """The rights a save needs that the role lacks, when a save failed inside the library's
+        pipeline (which reports only "pipeline aborted", not why): asked of the server."""
+        if "pipeline aborted" not in str(error):
+            return []
+        needed = [
+            (self.events_table_name, "INSERT"),
+            (self.events_table_name, "UPDATE"),  # LOCK TABLE ... IN EXCLUSIVE MODE needs it
+            ("ledger_leaves", "INSERT"),
+            ("ledger_tree", "INSERT"),
+            ("ledger_requests", "INSERT"),
+        ]
+        missing = []
+        try:
+            with self.datastore.transaction(commit=False) as curs:
+                for table, right in needed:
+                    curs.execute(
+                        "SELECT has_table_privilege(format('%%I.%%I', %s::text, %s::text), %s) "
+                        "AS ok",
+                        (self.datastore.schema, table, right),
+                    )
+                    row = curs.fetchone()
+                    if row is not None and not row["ok"]:
+                        missing.append(f"{right} on {table}")
+        except Exception:  # the connection itself is gone: not a question of rights
+            return []
+        return missing
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -258,3 +258,32 @@ def test_a_connection_lost_mid_save_records_once_or_not_at_all_and_a_retry_once(
     assert "Already recorded under this request id" in again.stderr
     assert ss_cli.events() == before + 1
     assert ok(ss_cli("verify")).stdout.startswith("OK: ")
+
+
+@pytest.mark.postgres
+def test_a_role_without_the_rights_to_write_is_told_which_and_writes_nothing(
+    pg_url: str,
+) -> None:
+    """The library's pipelined save reports only "pipeline aborted"; the ledger asks the server
+    which rights are missing, and says so in one line (not "connection lost")."""
+    import psycopg
+
+    owner = Cli(pg_url)
+    ok(owner("init", "ss", "--name", "SS"))
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+    try:
+        reader = Cli(_server(pg_url, user=role))
+        before = owner.events()
+        line = _one_line(reader(*ADD_SATTVA))
+        assert line.startswith("the ledger's server refused the save: the role in --store lacks "
+                               "INSERT on "), line  # fmt: skip
+        assert "UPDATE on" in line and "nothing was recorded" in line
+        assert owner.events() == before
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
