@@ -136,6 +136,12 @@ def test_the_stored_events_are_those_the_domain_would_store(imp_cli: Cli, tmp_pa
     """Each event the bulk path wrote reads back through the mapper, and the domain's own
     encoding of it gives the very same bytes."""
     imported(imp_cli, write_csv(tmp_path / "q1.csv", GOOD))
+    header = ["indicator", "organisation", "period", "sex", "value", "note", "evidence", "reason"]
+    odd = [
+        ["SS-EDU-01", "hasiru-dala", "2024Q2", "female", "7", 'a "quoted" note\\ ✓', "", "late"],
+        ["SS-EDU-01", "hasiru-dala", "2024Q2", "", "9", "", "https://example.org/ದಾಖಲೆ.pdf", ""],
+    ]
+    imported(imp_cli, write_csv(tmp_path / "q2.csv", odd, header=header))
     app = open_ledger(str(imp_cli.store))
     try:
         mapper = app.mapper
@@ -145,12 +151,16 @@ def test_the_stored_events_are_those_the_domain_would_store(imp_cli: Cli, tmp_pa
             for e in app.recorder.select_notifications(None, 10_000)
             if e.topic.startswith("collective-ledger:Report.")
         ]
-        assert len(stored) == 8
+        assert len(stored) == 11
         for e in stored:
             event = mapper.to_domain_event(e)
             assert encode_state(event) == e.state
             assert event.meta.actor == "meera"
             assert event.meta.request_id.startswith("import:")
+        decoded = {str(getattr(e, "value", "")): e for e in map(mapper.to_domain_event, stored)}
+        assert decoded["7"].meta.reason == "late"
+        assert decoded["7"].note == 'a "quoted" note\\ ✓'
+        assert decoded["9"].evidence == "https://example.org/ದಾಖಲೆ.pdf"
         firsts = [mapper.to_domain_event(e) for e in stored if e.originator_version == 1]
         assert {e.meta.on_behalf_of for e in firsts} == {"hasiru-dala", "mahila-sangha"}
     finally:
