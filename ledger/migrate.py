@@ -33,12 +33,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace, TracebackType
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.auditlog import TreeStore, leaf_bytes
-from ledger.sources import EventRow, LeafRow
+from ledger.sources import Closing, EventRow, LeafRow, SQLiteSource
 from ledger.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def migrate(
         return move.run(progress=progress, batch=batch)
 
 
-class Migration:
+class Migration(Closing):
     """One move: opened first (both ends checked, the source locked and its size known, so that
     a progress bar can be drawn), then run once."""
 
@@ -164,17 +164,6 @@ class Migration:
     def close(self) -> None:
         self.conn.close()
         self.snapshot.close()
-
-    def __enter__(self) -> Migration:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- the two ends ----------------------------------------------------------------------------
@@ -245,16 +234,18 @@ def _recorder(settings: dict[str, str], target: Store) -> LedgerPostgresRecorder
     return recorder
 
 
-class _SQLiteSnapshot:
-    """The source, read in one transaction that also holds its write lock.
+class _SQLiteSnapshot(SQLiteSource):
+    """The source, read in one transaction that also holds its write lock (its events and
+    leaves are read as :class:`~ledger.sources.SQLiteSource` reads them).
 
     ``BEGIN IMMEDIATE`` lets readers carry on (WAL) but makes every writer wait, then fail with
     "database is locked": nothing can be recorded in the old ledger during the move and be lost.
     A file this process may not write is read in a plain read transaction (still one snapshot).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store) -> None:  # its own connection, not SQLiteSource's
         self.store = store
+        self.description = str(store)
         path = Path(store.location).resolve()
         writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         uri = path.as_uri() + ("" if writable else "?mode=ro")
@@ -280,19 +271,6 @@ class _SQLiteSnapshot:
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
-
-    def events(self) -> Iterator[EventRow]:
-        rows: Iterator[EventRow] = self.conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "ORDER BY rowid"
-        )
-        return rows
-
-    def leaves(self) -> Iterator[LeafRow]:
-        rows: Iterator[LeafRow] = self.conn.execute(
-            "SELECT leaf, position, hash FROM ledger_leaves ORDER BY leaf"
-        )
-        return rows
 
     def root(self) -> bytes:
         """The root of the tree stored in SQLite (what its checkpoints signed), read as
@@ -531,7 +509,7 @@ class _Copy:
         return report
 
 
-class _TransactionSource:
+class _TransactionSource(Closing):
     """The copy as :func:`ledger.verify.verify` reads a PostgreSQL ledger, but through the
     migration's own transaction (the copy is not committed yet, so no other connection sees it)."""
 
@@ -573,17 +551,6 @@ class _TransactionSource:
     def close(self) -> None:
         for cursor in self._cursors:
             cursor.close()
-
-    def __enter__(self) -> _TransactionSource:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- small helpers ---------------------------------------------------------------------------

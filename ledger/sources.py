@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import orjson
 
@@ -65,11 +65,13 @@ class EventSource(Protocol):
     ) -> None: ...
 
 
-class _Closing:
+class Closing:
+    """A source (or any reader) usable in ``with``: it is closed on the way out."""
+
     def close(self) -> None:  # pragma: no cover - overridden
         pass
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -81,7 +83,7 @@ class _Closing:
         self.close()
 
 
-class SQLiteSource(_Closing):
+class SQLiteSource(Closing):
     """A SQLite ledger, read in one read transaction (a snapshot, even while others write)."""
 
     def __init__(self, store: Store) -> None:
@@ -115,7 +117,7 @@ class SQLiteSource(_Closing):
         self.conn.close()
 
 
-class PostgresSource(_Closing):
+class PostgresSource(Closing):
     """A PostgreSQL ledger, read in one repeatable-read, read-only transaction."""
 
     def __init__(self, store: Store, application_name: str) -> None:
@@ -184,7 +186,7 @@ class BundleError(ValueError):
     """An audit bundle that cannot be read (one line, naming the file and line)."""
 
 
-class BundleSource(_Closing):
+class BundleSource(Closing):
     """An audit bundle written by ``collective audit bundle``: no database needed."""
 
     def __init__(self, folder: str | Path) -> None:
