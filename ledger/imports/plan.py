@@ -136,15 +136,6 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _message(error: Exception) -> str:
-    if isinstance(error, DomainError):
-        return str(error)
-    first = getattr(error, "errors", None)
-    if callable(first):  # a pydantic ValidationError
-        return str(first()[0]["msg"]).removeprefix("Value error, ")
-    return str(error)
-
-
 def _cached(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Remember the result, or the refusal, of a rule for each distinct argument."""
     memo: dict[Any, Any] = {}
@@ -202,7 +193,7 @@ class _Checker:
             found = self.app.indicator(self.collective.slug, code)
             found.check_active("takes no new values")
         except (DomainError, ValueError) as e:
-            raise _Refused("indicator", text, _message(e)) from None
+            raise _Refused("indicator", text, str(e)) from None
         self.by_code[found.code] = found
         return found
 
@@ -211,7 +202,7 @@ class _Checker:
             org = check_slug(text.strip(), "organisation")
             self.collective.member(org)
         except (DomainError, ValueError) as e:
-            raise _Refused("organisation", text, _message(e)) from None
+            raise _Refused("organisation", text, str(e)) from None
         refusal = self.gate.refusal(self.topic, org)
         if refusal is not None:
             raise _Refused("organisation", text, str(refusal))
@@ -222,7 +213,7 @@ class _Checker:
         try:
             period = indicator.period(text, self.calendar)
         except (DomainError, ValueError) as e:
-            raise _Refused("period", text, _message(e)) from None
+            raise _Refused("period", text, str(e)) from None
         closure = self.app.closure(self.collective, period)
         if closure is not None:
             raise _Refused(
