@@ -18,16 +18,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import count
 from uuid import UUID
 
 from ledger.merkle import node_hash
 
 __all__ = [
+    "LEAF_HASH_INPUT",
     "LEAF_PREFIX",
     "LOWEST_STORED_LEVEL",
     "Leaf",
     "TreeStore",
     "leaf_bytes",
+    "leaf_hashes",
     "stored_fetch",
     "subtree_root",
 ]
@@ -52,6 +55,30 @@ def leaf_bytes(
         topic.encode(),
         digest.encode(),
     )
+
+
+LEAF_HASH_INPUT = b"\x00" + LEAF_PREFIX + b"%d\n%s\n%d\n%s\n%s"
+"""0x00 || :func:`leaf_bytes`: the RFC 9162 leaf hash input, built in one step (``%`` with the
+position, aggregate id, version, topic and the state's hex digest, all but the numbers as bytes)."""
+
+
+def leaf_hashes(first: int, rows: Iterable[tuple[str, int, str, bytes]]) -> list[bytes]:
+    """The RFC 9162 leaf hashes of stored events at positions ``first``, ``first + 1``, ...
+
+    Each is ``merkle.leaf_hash(leaf_bytes(...))`` of a row (aggregate id hex, version, topic,
+    stored bytes), computed in one loop for the bulk path (half the cost of a call per leaf).
+    """
+    sha = _sha256
+    form = LEAF_HASH_INPUT
+    topics: dict[str, bytes] = {}
+    hashes = []
+    for position, (ident, version, topic, state) in enumerate(rows, first):
+        name = topics.get(topic)
+        if name is None:
+            name = topics[topic] = topic.encode()
+        digest = sha(state).hexdigest().encode()
+        hashes.append(sha(form % (position, ident.encode(), version, name, digest)).digest())
+    return hashes
 
 
 @dataclass(frozen=True)
@@ -105,31 +132,53 @@ class TreeStore:
         return self.append_hashes((p, sha256(b"\x00" + data).digest()) for p, data in leaves)
 
     def append_hashes(self, leaves: Iterable[tuple[int, bytes]]) -> list[tuple[int, int, bytes]]:
-        """:meth:`append` for leaves whose hashes (RFC 9162 leaf hashes) are known already."""
+        """:meth:`append` for leaves whose hashes (RFC 9162 leaf hashes) are known already.
+
+        The new nodes are made a level at a time, every pair of siblings of a level in one list
+        comprehension (a bulk import appends a hundred thousand leaves at once); only the first
+        node of a level can need a left sibling from before, from the right edge or the store.
+        """
+        start = self.size
+        added = [(start + n, position, node) for n, (position, node) in enumerate(leaves)]
+        self._grow([node for _, _, node in added])
+        return added
+
+    def append_run(self, position: int, hashes: list[bytes]) -> list[tuple[int, int, bytes]]:
+        """:meth:`append_hashes` for leaves at consecutive log positions from ``position``."""
+        start = self.size
+        added = list(zip(range(start, start + len(hashes)), count(position), hashes))
+        self._grow(hashes)
+        return added
+
+    def _grow(self, hashes: list[bytes]) -> None:
+        """Add leaves with these hashes: every subtree they complete, level by level."""
+        start = self.size
+        nodes = hashes
         rows: list[tuple[int, int, bytes]] = []
-        added: list[tuple[int, int, bytes]] = []
-        edge = self.edge
         sha256 = hashlib.sha256
-        lowest = LOWEST_STORED_LEVEL
-        index = self.size
-        for position, node in leaves:
-            added.append((index, position, node))
-            level, at = 0, index
-            while at & 1:
-                found = edge.get(level)
-                left = found[1] if found and found[0] == at - 1 else self.fetch(level, at - 1)
-                if left is None:
-                    raise RuntimeError(f"audit log: missing subtree {level}/{at - 1}")
-                node = sha256(b"\x01" + left + node).digest()
-                level, at = level + 1, at >> 1
-                if level >= lowest:
-                    rows.append((level, at, node))
-            edge[level] = (at, node)
-            index += 1
-        self.size = index
+        level, first = 0, start  # ``first``: the index of nodes[0] within its level
+        while nodes:
+            if first & 1:  # a right child: its left sibling was made before these leaves
+                nodes = [self._left(level, first - 1), *nodes]
+                first -= 1
+            if len(nodes) & 1:  # the last has no right sibling yet: the next leaves need it
+                self.edge[level] = (first + len(nodes) - 1, nodes[-1])
+            pairs = len(nodes) - (len(nodes) & 1)
+            nodes = [sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest() for i in range(0, pairs, 2)]
+            level, first = level + 1, first >> 1
+            if level >= LOWEST_STORED_LEVEL:
+                rows += [(level, first + n, node) for n, node in enumerate(nodes)]
+        self.size = start + len(hashes)
         if rows:
             self.insert(rows)
-        return added
+
+    def _left(self, level: int, index: int) -> bytes:
+        """The complete subtree ``index`` of ``level``: from the right edge, else the store."""
+        found = self.edge.get(level)
+        left = found[1] if found and found[0] == index else self.fetch(level, index)
+        if left is None:
+            raise RuntimeError(f"audit log: missing subtree {level}/{index}")
+        return left
 
 
 def subtree_root(fetch: Fetch, start: int, end: int) -> bytes:

@@ -27,7 +27,7 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.auditlog import TreeStore, leaf_bytes, stored_fetch
+from ledger.auditlog import TreeStore, leaf_bytes, leaf_hashes, stored_fetch
 from ledger.merkle import leaf_hash
 
 __all__ = ["LedgerSQLiteFactory", "LedgerSQLiteRecorder"]
@@ -107,11 +107,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def _append_leaf_hashes(self, c: SQLiteCursor, hashed: Iterable[tuple[int, bytes]]) -> None:
         """Append leaves (position, leaf hash) and the subtrees they complete."""
 
+        leaves = self._tree(c, self._tree_insert(c)).append_hashes(hashed)
+        c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
+
+    @staticmethod
+    def _tree_insert(c: SQLiteCursor) -> Callable[[Sequence[tuple[int, int, bytes]]], None]:
         def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
             c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
 
-        leaves = self._tree(c, insert).append_hashes(hashed)
-        c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
+        return insert
 
     def _tree(
         self, c: SQLiteCursor, insert: Callable[[Sequence[tuple[int, int, bytes]]], None]
@@ -160,18 +164,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=True) as c:
             c.execute(statement, head)  # takes the write lock, and gives the first position
             first = int(c.lastrowid or 0)
-            hashes = [_leaf_hash(first, head)]
+            hashes = leaf_hashes(first, (head,))
             while chunk := list(islice(events, _SLICE)):
                 c.executemany(statement, chunk)
                 position = first + len(hashes)
-                hashes += [_leaf_hash(position + n, row) for n, row in enumerate(chunk)]
+                hashes += leaf_hashes(position, chunk)
                 if progress is not None:
                     progress(len(chunk))
             c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
             last = int(c.fetchone()[0])
             if last != first + len(hashes) - 1:  # only this transaction writes: cannot happen
                 raise RuntimeError(f"positions {first}-{last} for {len(hashes)} events")
-            self._append_leaf_hashes(c, ((first + n, h) for n, h in enumerate(hashes)))
+            leaves = self._tree(c, self._tree_insert(c)).append_run(first, hashes)
+            c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
             if request_id:
                 c.execute("INSERT INTO ledger_requests VALUES (?, ?, ?)", (request_id, first, last))
         if progress is not None:
@@ -240,7 +245,3 @@ class LedgerSQLiteFactory(SQLiteFactory):
             originator_id_type=old.originator_id_type,
         )
         old.close()
-
-
-def _leaf_hash(position: int, row: tuple[str, int, str, bytes]) -> bytes:
-    return leaf_hash(leaf_bytes(position, *row))

@@ -33,7 +33,7 @@ from uuid import UUID
 import orjson
 
 from domain.audit import AuditLog
-from ledger.auditlog import LEAF_PREFIX, subtree_root
+from ledger.auditlog import LEAF_HASH_INPUT, subtree_root
 from ledger.merkle import EMPTY_ROOT, node_hash
 from ledger.merkle import root as merkle_root
 from ledger.signatures import SignatureCheck
@@ -56,8 +56,6 @@ MAX_LINES = 100
 """Problems listed in full; the rest are counted."""
 _CHECKPOINT_TOPIC = AuditLog.CheckpointIssued.TOPIC
 _STARTED_TOPIC = AuditLog.Started.TOPIC
-_LEAF_FORMAT = b"\x00" + LEAF_PREFIX + b"%d\n%s\n%d\n%s\n%s"
-"""0x00 || auditlog.leaf_bytes(...): the RFC 9162 leaf hash input, built in one step."""
 _KEEP_LEVEL = 8
 """Recomputed subtree roots of 2**8 leaves and more are kept, for the roots of earlier sizes."""
 
@@ -291,7 +289,7 @@ def _scan(
 ) -> None:
     sha = hashlib.sha256
     hexlify = binascii.hexlify
-    fmt = _LEAF_FORMAT
+    fmt = LEAF_HASH_INPUT
     leaves = iter(source.leaves())
     topics: dict[str, bytes] = {}
     stack = tree.stack

@@ -58,6 +58,13 @@ def test_roots_of_any_size_from_the_kept_subtrees(batches: list[int]) -> None:
     for end in {1, size // 3 or 1, size - 1 or 1, size}:
         assert subtree_root(fetch, 0, end) == root(store.leaves[:end])  # type: ignore[arg-type]
     assert all(level >= LOWEST_STORED_LEVEL for level, _ in store.nodes)
+    # exactly the complete subtrees of 16 leaves and up, each with its RFC 9162 hash
+    expected = {
+        (level, index): root(store.leaves[index << level : (index + 1) << level])
+        for level in range(LOWEST_STORED_LEVEL, size.bit_length())
+        for index in range(size >> level)
+    }
+    assert store.nodes == expected
 
 
 def test_a_large_left_sibling_is_read_from_the_store_long_after_it_was_written() -> None:

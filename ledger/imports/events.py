@@ -64,13 +64,21 @@ def event_rows(plan: Plan, recording: Recording) -> Iterator[EventRow]:
     stamp = recording.timestamp.isoformat().replace("+00:00", "Z")
     versions = dict(plan.versions)
     writer = _Writer(recording, stamp)
+    # A file's rows come report by report (a report's cells side by side), and the rows of one
+    # report share its id object: its version is looked up when the report changes, not per row.
+    last: UUID | None = None
+    version = 0
     for planned in plan.values:
-        version = versions.get(planned.report, 0)
-        if version == 0:
-            version = 1
-            yield writer.opened(planned)
+        report = planned.report
+        if report is not last:
+            if last is not None:
+                versions[last] = version
+            last = report
+            version = versions.get(report, 0)
+            if version == 0:
+                version = 1
+                yield writer.opened(planned)
         version += 1
-        versions[planned.report] = version
         yield writer.value(planned, version)
 
 
@@ -96,10 +104,14 @@ class _Writer:
             }
         )
         self.head = head[:-2] + b',"reason":'  # without the closing "}}"
-        self.reports: dict[UUID, bytes] = {}
+        self.reports: dict[UUID, tuple[str, bytes]] = {}
+        """A report's id in hex and its code, org and period as JSON members."""
+        self.last: UUID | None = None
+        self.about = ("", b"")
         self.cells: dict[tuple[tuple[str, str], ...], bytes] = {}
         self.orgs: dict[str, bytes] = {}
         self.request = f"{recording.file_id}:"
+        self.requests: dict[str | None, bytes] = {}
 
     def _meta(self, planned: Planned, reason: str | None, topic: str) -> dict[str, Any]:
         org = planned.org
@@ -157,10 +169,14 @@ class _Writer:
     def _submitted(self, planned: Planned, version: int) -> EventRow:
         """A ValueSubmitted's stored JSON from its pieces (see ``__init__``)."""
         dumps = orjson.dumps
-        report = self.reports.get(planned.report)
-        if report is None:
-            about = {"code": planned.code, "org": planned.org, "period": planned.period}
-            report = self.reports[planned.report] = dumps(about)[1:-1]
+        if planned.report is not self.last:  # (see event_rows)
+            self.last = planned.report
+            about = self.reports.get(planned.report)
+            if about is None:
+                fields = {"code": planned.code, "org": planned.org, "period": planned.period}
+                about = self.reports[planned.report] = (planned.report.hex, dumps(fields)[1:-1])
+            self.about = about
+        ident, report = self.about
         cell = self.cells.get(planned.cell)
         if cell is None:
             cell = self.cells[planned.cell] = dumps(planned.cell)
@@ -168,22 +184,26 @@ class _Writer:
         if behalf is None:
             org = self.recording.gate.on_behalf_of(_SUBMITTED.TOPIC, planned.org)
             behalf = self.orgs[planned.org] = dumps(org)
-        sheet = f"{planned.sheet}:" if planned.sheet is not None else ""
-        value = planned.value
+        request = self.requests.get(planned.sheet)
+        if request is None:  # the request id up to the row number, as JSON without its end quote
+            sheet = f"{planned.sheet}:" if planned.sheet is not None else ""
+            request = self.requests[planned.sheet] = dumps(f"{self.request}{sheet}")[:-1]
+        value, text, note, evidence = planned.value, planned.text, planned.note, planned.evidence
         state = _SUBMITTED_FORM % (
             self.head,
-            dumps(planned.reason),
-            dumps(f"{self.request}{sheet}{planned.line}"),
+            _NULL if planned.reason is None else dumps(planned.reason),
+            request,
+            planned.line,
             behalf,
             report,
             cell,
             planned.definition_version,
-            b"null" if value is None else dumps(str(value)),
-            dumps(planned.text),
-            dumps(planned.note),
-            dumps(planned.evidence),
+            _NULL if value is None else dumps(str(value)),
+            _NULL if text is None else dumps(text),
+            _EMPTY if not note else dumps(note),
+            _NULL if evidence is None else dumps(evidence),
         )
-        return planned.report.hex, version, _SUBMITTED.TOPIC, state
+        return ident, version, _SUBMITTED.TOPIC, state
 
     def _row(self, report: UUID, version: int, topic: str, state: dict[str, Any]) -> EventRow:
         key = self.recording.key
@@ -218,10 +238,12 @@ def _check_field_order() -> None:
 
 
 _SUBMITTED_FORM = (
-    b'%s%s,"request_id":%s,"on_behalf_of":%s,"signature":null},%s,"cell":%s,"version":%d,'
+    b'%s%s,"request_id":%s%d","on_behalf_of":%s,"signature":null},%s,"cell":%s,"version":%d,'
     b'"value":%s,"text":%s,"note":%s,"evidence":%s,"decision":null}'
 )
 """Report.ValueSubmitted's stored JSON, in the order of its fields (checked below)."""
+_NULL = b"null"
+_EMPTY = b'""'
 _VALUE_FIELDS = ("timestamp", "meta", "code", "org", "period", "cell", "version", "value",
                  "text", "note", "evidence", "decision")  # fmt: skip
 _check_field_order()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -169,12 +170,27 @@ class _Checker:
         self.indicator = _cached(self._indicator)
         self.organisation = _cached(self._organisation)
         self.period = _cached(self._period)
-        self.report = _cached(self._report)
-        self.dimensions = _cached(self._dimensions)
         self.by_code: dict[str, Indicator] = {}
 
+    def report(self, indicator_text: str, org_text: str, period_text: str) -> _Report | _Refused:
+        """Which report a row adds to (its indicator, organisation and period, each checked), or
+        why it cannot be added."""
+        try:
+            return self._report(indicator_text, org_text, period_text)
+        except _Refused as refused:
+            return refused
+
+    def cell(self, code: str, names: tuple[str, ...], typed: Any) -> Cell | _Refused:
+        """The cell of a row's categories (``typed``: one per dimension column, or the text of
+        the only one), or why it is not a cell of the indicator."""
+        values = typed if len(names) > 1 else (typed,)
+        pairs = tuple((name, value) for name, value in zip(names, values, strict=True) if value)
+        try:
+            return self._cell(code, pairs) if pairs else ()
+        except _Refused as refused:
+            return refused
+
     def _report(self, indicator_text: str, org_text: str, period_text: str) -> _Report:
-        """Which report a row adds to: its indicator, organisation and period, each checked."""
         indicator: Indicator = self.indicator(indicator_text)
         org: str = self.organisation(org_text)
         period: str = self.period(indicator.code, period_text)
@@ -182,10 +198,6 @@ class _Checker:
         counts = indicator.current.unit is Unit.COUNT
         version = indicator.current_version
         return _Report(report, indicator, indicator.code, org, period, version, counts)
-
-    def _dimensions(self, code: str, names: tuple[str, ...], values: tuple[str, ...]) -> Cell:
-        pairs = tuple((name, value) for name, value in zip(names, values, strict=True) if value)
-        return self._cell(code, pairs) if pairs else ()
 
     def _indicator(self, text: str) -> Indicator:
         try:
@@ -258,6 +270,7 @@ def check_rows(
     checker = _Checker(app, collective, gate, Report.ValueSubmitted.TOPIC)
     plan = Plan()
     seen: dict[tuple[str, str, str, Cell], int] = {}
+    reports: dict[tuple[str, str, str], _Report | _Refused] = {}
     for table in tables:
         missing = [c for c in REQUIRED if c not in table.columns]
         if missing:
@@ -273,12 +286,32 @@ def check_rows(
             )
             continue
         dimensions = tuple(c for c in table.columns if c not in COLUMNS)
+        where = itemgetter("indicator", "organisation", "period")
+        categories = itemgetter(*dimensions) if dimensions else None
+        cell_of: dict[tuple[str, Any], Cell | _Refused] = {}  # (this table's dimensions)
         for row in table.rows:
             plan.rows += 1
             if progress is not None and plan.rows % 1000 == 0:
                 progress(1000)
             try:
-                planned = _check_row(checker, row, dimensions)
+                # the report and the cell, each checked once per distinct text (a refusal is
+                # remembered as well): looked up here rather than through a call per row
+                cells = row.cells
+                typed = where(cells)
+                report = reports.get(typed)
+                if report is None:
+                    report = reports[typed] = checker.report(*typed)
+                if isinstance(report, _Refused):
+                    raise report
+                cell: Any = ()
+                if categories is not None:
+                    named = (report.code, categories(cells))
+                    cell = cell_of.get(named)
+                    if cell is None:
+                        cell = cell_of[named] = checker.cell(report.code, dimensions, named[1])
+                    if isinstance(cell, _Refused):
+                        raise cell
+                planned = _check_row(report, cell, row)
             except _Refused as refused:
                 plan.problems.append(
                     RowProblem(row.sheet, row.line, refused.column, refused.value, refused.problem)
@@ -305,15 +338,10 @@ def check_rows(
     return plan
 
 
-def _check_row(checker: _Checker, row: Row, dimensions: tuple[str, ...]) -> Planned:
-    """Check one row; every rule but the value's is looked up once per distinct key."""
+def _check_row(report: _Report, cell: Cell, row: Row) -> Planned:
+    """Check the rest of a row whose report and cell were checked: its value, note, evidence
+    and reason."""
     get = row.cells.get
-    report: _Report = checker.report(
-        get("indicator", ""), get("organisation", ""), get("period", "")
-    )
-    cell: Cell = ()
-    if dimensions:
-        cell = checker.dimensions(report.code, dimensions, tuple(get(d, "") for d in dimensions))
     raw = get("value", "")
     if report.counts and raw.isdigit() and raw.isascii() and len(raw) < 16:
         value: Decimal | None = Decimal(int(raw))  # what read_measure gives a plain count
