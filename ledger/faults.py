@@ -24,6 +24,7 @@ __all__ = [
     "denied_rights",
     "describe",
     "login_problem",
+    "refused_rights",
     "save_fault",
 ]
 
@@ -87,12 +88,20 @@ def _errors(error: BaseException) -> list[BaseException]:
     return chain
 
 
+def refused_rights(error: BaseException) -> BaseException | None:
+    """The server's refusal for lack of rights behind ``error`` (insufficient_privilege), if
+    that is what it is (in a pipeline, raised as "pipeline aborted")."""
+    for found in _errors(error):
+        if getattr(found, "sqlstate", None) == "42501":
+            return found
+    return None
+
+
 def save_fault(error: BaseException, *, lock_timeout: object, request_id: str | None) -> StoreError:
     """What a failed save of PostgreSQL means for the person (``error`` from the library)."""
     cause = error.__cause__ or error
-    for found in _errors(error):  # in a pipeline, the refusal is raised as "pipeline aborted"
-        if getattr(found, "sqlstate", None) == "42501":  # insufficient_privilege
-            return denied(found)
+    if refusal := refused_rights(error):
+        return denied(refusal)
     if getattr(cause, "sqlstate", None) == "55P03":  # lock_not_available: the lock timeout
         return busy(lock_timeout)
     from psycopg_pool import PoolTimeout

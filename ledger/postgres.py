@@ -6,25 +6,27 @@ The request ids go in the same transaction as the events, under the library's ta
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.auditlog import TreeStore, leaf_bytes, stored_fetch
-from ledger.faults import denied_rights, login_problem, save_fault
+from ledger.auditlog import LOWEST_STORED_LEVEL, TreeStore, leaf_bytes, stored_fetch
+from ledger.faults import denied_rights, login_problem, refused_rights, save_fault
 from ledger.store import StoreError
 
 __all__ = ["LedgerPostgresFactory", "LedgerPostgresRecorder"]
 
-_insert_once = inspect.unwrap(PostgresApplicationRecorder.insert_events)
-"""The library's insert without its retry decorator."""
 _CONNECTION_SETTINGS = (
     "POSTGRES_HOST",
     "POSTGRES_PORT",
@@ -82,8 +84,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         the same command with the same request id records nothing twice).
         """
         try:
-            positions: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
-        except (OperationalError, InterfaceError) as error:
+            positions: Sequence[int] | None = self._insert_once(stored_events, **kwargs)
+        except (OperationalError, InterfaceError, ProgrammingError) as error:
             if missing := self._missing_rights(error):
                 raise denied_rights(missing) from error
             raise save_fault(
@@ -91,10 +93,29 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             ) from error
         return positions
 
+    def _insert_once(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        """The library's insert (table lock, notification, the events, pipelined; then their
+        positions, the leaves and the request id), in one transaction that any failure rolls
+        back. (The library's own keeps an error raised after the insert, such as a leaf that
+        cannot be made, and raises it only after committing the events: an event without its
+        leaf. Its retries are left out: see :meth:`insert_events`.)"""
+        if not stored_events:
+            return []
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()  # a duplicate version is refused here, before anything else
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+
     def _missing_rights(self, error: BaseException) -> list[str]:
         """The rights a save needs that the role lacks, when a save failed inside the library's
         pipeline (which reports only "pipeline aborted", not why): asked of the server."""
-        if "pipeline aborted" not in str(error):
+        if "pipeline aborted" not in str(error) and not refused_rights(error):
             return []
         needed = [
             (self.events_table_name, "INSERT"),
@@ -136,29 +157,20 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _append_leaves(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], positions: Sequence[int]
     ) -> None:
-        """Leaves in the same transaction, under the library's exclusive table lock."""
-        curs.execute(
-            SQL("SELECT COALESCE(MAX(leaf) + 1, 0) AS size FROM {0}").format(self.leaves_table)
-        )
-        row = curs.fetchone()
-        size = int(row["size"]) if row else 0
+        """Leaves in the same transaction, under the library's exclusive table lock.
+
+        Every round trip to the server here is made while the lock is held, so the tree's size
+        and the right edge the new leaves hash against (the leaves of the last unfinished block
+        of 16, and each kept subtree on the edge) come in one query; anything else the tree asks
+        for (nothing, in a correct log) is read when asked.
+        """
+        size, near, edge = self._right_edge(curs)
 
         def node(level: int, index: int) -> bytes | None:
-            curs.execute(
-                SQL("SELECT hash FROM {0} WHERE level = %s AND node = %s").format(self.tree_table),
-                (level, index),
-            )
-            found = curs.fetchone()
-            return None if found is None else bytes(found["hash"])
+            return edge.get((level, index))
 
         def leaf_hashes(start: int, end: int) -> list[bytes]:
-            curs.execute(
-                SQL("SELECT hash FROM {0} WHERE leaf >= %s AND leaf < %s ORDER BY leaf").format(
-                    self.leaves_table
-                ),
-                (start, end),
-            )
-            return [bytes(row["hash"]) for row in curs.fetchall()]
+            return [near[leaf] for leaf in range(start, end) if leaf in near]
 
         def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
             curs.executemany(
@@ -172,6 +184,43 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         curs.executemany(
             SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.leaves_table), leaves
         )
+
+    def _right_edge(
+        self, curs: Cursor[DictRow]
+    ) -> tuple[int, dict[int, bytes], dict[tuple[int, int], bytes]]:
+        """The tree's size, the leaves of its last unfinished block of ``2**LOWEST_STORED_LEVEL``
+        (leaf -> hash), and the kept subtrees a new leaf can need as left siblings ((level,
+        node) -> hash: node ``(size >> level) - 1`` of each level where ``size >> level`` is
+        odd), in one query."""
+        curs.execute(
+            SQL(
+                "WITH s AS (SELECT COALESCE(MAX(leaf) + 1, 0) AS size FROM {leaves}) "
+                "SELECT -1 AS level, s.size AS node, NULL::bytea AS hash FROM s "
+                "UNION ALL SELECT 0, l.leaf, l.hash FROM s JOIN {leaves} l "
+                "ON l.leaf >= s.size - s.size % {width} AND l.leaf < s.size "
+                "UNION ALL SELECT t.level, t.node, t.hash FROM s "
+                "CROSS JOIN generate_series({lowest}, 62) AS g(level) JOIN {tree} t "
+                "ON t.level = g.level AND t.node = (s.size >> g.level) - 1 "
+                "WHERE (s.size >> g.level) % 2 = 1"
+            ).format(
+                leaves=self.leaves_table,
+                tree=self.tree_table,
+                width=Literal(1 << LOWEST_STORED_LEVEL),
+                lowest=Literal(LOWEST_STORED_LEVEL),
+            )
+        )
+        size = 0
+        near: dict[int, bytes] = {}
+        edge: dict[tuple[int, int], bytes] = {}
+        for row in curs.fetchall():
+            level, index = int(row["level"]), int(row["node"])
+            if level < 0:
+                size = index
+            elif level == 0:
+                near[index] = bytes(row["hash"])
+            else:
+                edge[(level, index)] = bytes(row["hash"])
+        return size, near, edge
 
     def insert_rows(
         self,

@@ -104,3 +104,39 @@ def test_leaves_on_postgresql(pg_url: str) -> None:
         assert [bytes(r["hash"]) for r in rows] == expected
     finally:
         app.close()
+
+
+def test_the_right_edge_of_the_tree_in_one_query_on_postgresql(pg_url: str) -> None:
+    """What a save reads under the table lock: the size, the leaves of the last unfinished block
+    of 16 and the kept subtrees on the right edge, each as the leaves give it."""
+    app = open_ledger(pg_url, create=True)
+    try:
+        _record_some(app, 37)  # 43 events (6 to set up): 101011 in binary
+        expected, stored = _stored(app)
+        assert [h for _, _, h in stored] == expected
+        size = len(expected)
+        assert size == 43
+        with app.factory.datastore.transaction(commit=False) as cursor:
+            found = app.recorder._right_edge(cursor)  # type: ignore[attr-defined]
+        # the last block of 16 starts at leaf 32; of the kept levels (16 leaves and up) only
+        # level 5 has an odd count (43 >> 5 = 1): its node 0, over leaves 0-31
+        near = {leaf: expected[leaf] for leaf in range(32, 43)}
+        assert found == (43, near, {(5, 0): root(expected[:32])})
+    finally:
+        app.close()
+
+
+def test_a_subtree_missing_from_the_right_edge_refuses_the_save(app: LedgerApplication) -> None:
+    """63 leaves: the 64th completes the tree of 64 and needs the kept subtree over leaves 0-31;
+    deleted, the save is refused and nothing is written, neither the event nor its leaf."""
+    _record_some(app, 57)  # 63 events (6 to set up)
+    assert len(_stored(app)[1]) == 63
+    db = ViewDB(app)
+    with app.factory.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {db.table('ledger_tree')} WHERE level = 5 AND node = 0")
+    with pytest.raises(RuntimeError, match="missing subtree 5/0"):
+        app.add_organisation(
+            Profile(slug="one-more", name="One more", type=OrgType.FUNDER), Context(actor="meera")
+        )
+    assert len(_stored(app)[1]) == 63
+    assert len(app.recorder.select_notifications(None, 1000)) == 63

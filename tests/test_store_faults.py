@@ -242,15 +242,13 @@ def test_a_connection_lost_mid_save_records_once_or_not_at_all_and_a_retry_once(
         _cut_the_waiting_writer(ss_cli, pid)
         _, stderr = writer.communicate(timeout=60)
     assert writer.returncode == 1, stderr
-    assert stderr.strip().splitlines() == [
-        "Error: the connection to the ledger was lost while saving (terminating connection due "
-        "to administrator command): the change was recorded once or not at all; run the "
-        "command again with the same --request-id add-sattva-7: it records nothing a second time"
-    ] or stderr.strip().splitlines() == [
-        "Error: the connection to the ledger was lost while saving: the change was recorded "
-        "once or not at all; run the command again with the same --request-id add-sattva-7: it "
-        "records nothing a second time"
-    ], stderr
+    # one line; what the driver says of the cut (in brackets) depends on when it landed
+    [line] = stderr.strip().splitlines()
+    assert line.startswith("Error: the connection to the ledger was lost while saving"), line
+    assert line.endswith(
+        ": the change was recorded once or not at all; run the command again with the same "
+        "--request-id add-sattva-7: it records nothing a second time"
+    ), line
     assert ss_cli.events() in (before, before + 1)  # once or not at all
     ok(ss_cli(*retry))
     assert ss_cli.events() == before + 1
