@@ -9,11 +9,11 @@ import click
 
 from cli.common import (
     as_of_option,
+    as_of_time,
     context,
     json_option,
     ledger,
     on_option,
-    parse_time,
     reason_option,
     report,
 )
@@ -241,9 +241,9 @@ def _read(as_of: str | None, query: Callable[[Views, str, int | None], T]) -> tu
     """Catch the views up, then answer ``query`` for the collective at ``--as-of`` (or now)."""
     from projections.registry import Views
 
-    moment = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        moment = as_of_time(app, as_of)
         views = Views(app, notice=say)
         views.refresh()
         at = views.position(moment)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = [
     "InputError",
     "as_of_option",
+    "as_of_time",
+    "collective_zone",
     "context",
     "json_option",
     "ledger",
@@ -47,19 +50,45 @@ def parse_date(text: str, what: str = "date") -> date:
         ) from None
 
 
-def parse_time(text: str, what: str = "time") -> datetime:
-    """An ISO date or date-time; a date means the end of that day (UTC), a naive time is UTC."""
+def parse_time(
+    text: str, what: str = "time", zone: str = "UTC", *, day_end: bool = True
+) -> datetime:
+    """An ISO date or date-time, read in the time zone ``zone`` (an IANA name): a date means the
+    end of that day there (its start with ``day_end=False``: "since 2024-01-01"), a date-time
+    without an offset is a time there, and one with an offset keeps its meaning."""
     text = text.strip()
+    where = ZoneInfo(zone)
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC)
+            if not day_end:
+                return datetime(day.year, day.month, day.day, tzinfo=where)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=where)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
             f"{what} {text!r} is not a date or time: use 2024-03-31 or 2024-03-31T18:00:00+05:30"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=where)
+
+
+def as_of_time(
+    app: LedgerCore, text: str | None, what: str = "--as-of", *, day_end: bool = True
+) -> datetime | None:
+    """``--as-of`` (or another time option) as a moment, read in the collective's time zone
+    (see :func:`parse_time`); ``None`` without one."""
+    if not text:
+        return None
+    return parse_time(text, what, collective_zone(app), day_end=day_end)
+
+
+def collective_zone(app: LedgerCore) -> str:
+    """The time zone of the collective named by ``--collective`` (or of the only one); UTC when
+    the ledger holds none, or several and none is named."""
+    wanted = click.get_current_context().find_root().obj.collective
+    if wanted is None and len(app.collectives()) != 1:
+        return "UTC"
+    return app.collective(wanted).settings.timezone
 
 
 def on_option(f: F) -> F:
@@ -87,7 +116,9 @@ def as_of_option(f: F) -> F:
         "as_of",
         default=None,
         metavar="TIME",
-        help="Answer as the ledger stood at this recorded time (ISO date or date-time).",
+        help="Answer as the ledger stood at this recorded time: an ISO date (the end of that "
+        "day) or date-time, in the collective's time zone unless it has an offset "
+        "(2024-03-31, 2024-03-31T18:00, 2024-03-31T12:30:00Z).",
     )(f)
 
 
@@ -119,9 +150,10 @@ def travel(app: LedgerCore, as_of: str | None) -> None:
         return
     from projections.registry import Views
 
+    moment = as_of_time(app, as_of)
     views = Views(app, notice=say)
     views.refresh(only=("log",))
-    app.at = views.position(parse_time(as_of, "--as-of"))
+    app.at = views.position(moment)
 
 
 def context(on: str | None = None, reason: str | None = None) -> Context:

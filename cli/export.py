@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import as_of_option, ledger, on_option, parse_time, reason_option
+from cli.common import as_of_option, as_of_time, ledger, on_option, reason_option
 from cli.output import say
 
 if TYPE_CHECKING:
@@ -112,8 +112,8 @@ def export_command(
             from projections.registry import Views
 
             obj = click.get_current_context().find_root().obj
-            moment = parse_time(as_of, "--as-of") if as_of else None
             with ledger() as app:
+                moment = as_of_time(app, as_of)
                 views = Views(app, notice=say)
                 views.refresh()
                 at = views.position(moment)

@@ -141,7 +141,7 @@ def show(as_of: str | None, as_json: bool) -> None:
     Example:
       collective export dhis2-map show --json
     """
-    from cli.common import ledger, parse_time
+    from cli.common import as_of_time, ledger
     from cli.output import say
     from projections.exports.dhis2 import mapping_table
     from projections.registry import Views
@@ -150,7 +150,7 @@ def show(as_of: str | None, as_json: bool) -> None:
     with ledger() as app:
         views = Views(app, notice=say)
         views.refresh()
-        at = views.position(parse_time(as_of, "--as-of") if as_of else None)
+        at = views.position(as_of_time(app, as_of))
         rows = mapping_table(views, app.collective(obj.collective).slug, at)
     if as_json:
         print_json(rows)

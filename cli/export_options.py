@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import InputError, as_of_option, ledger, parse_time
+from cli.common import InputError, as_of_option, as_of_time, ledger
 from cli.output import say
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def export_with_options(
             from projections.registry import Views
 
             obj = click.get_current_context().find_root().obj
-            moment = parse_time(as_of, "--as-of") if as_of else None
             with ledger() as app:
+                moment = as_of_time(app, as_of)
                 views = Views(app, notice=say)
                 views.refresh()
                 slug, at = app.collective(obj.collective).slug, views.position(moment)

@@ -70,7 +70,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "equity": ("cli.measurement_reports", "equity", "Gaps between groups of a dimension."),
     "completeness": ("cli.measurement_reports", "completeness", "Who reported what; late."),
     "alignment": ("cli.reports", "alignment", "Activities by partner and outcome; gaps; overdue."),
-    "decisions": ("cli.reports", "decisions", "The register of decisions and every position."),
+    "decisions": ("cli.reports", "decisions", "The register of decisions; positions counted."),
     "communication": ("cli.reports", "communication", "Meetings, attendance, feedback, news."),
     "trace": ("cli.reading", "trace", "Every event and decision behind an indicator, value..."),
     "projections": ("cli.projections", "projections", "Read models: status, rebuild, follow."),

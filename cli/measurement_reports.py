@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import as_of_option, json_option, ledger, parse_time
+from cli.common import as_of_option, as_of_time, json_option, ledger
 from cli.output import echo, print_json, print_table, say
 
 if TYPE_CHECKING:
@@ -27,9 +27,9 @@ def _views(as_of: str | None) -> Iterator[tuple[Views, str, int | None, datetime
     """The read models brought up to date, the collective's slug, and the ``--as-of`` position."""
     from projections.registry import Views
 
-    moment = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        moment = as_of_time(app, as_of)
         views = Views(app, notice=say)
         views.refresh()
         at = views.position(moment)

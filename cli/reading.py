@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from cli.common import as_of_option, json_option, ledger, parse_time
+from cli.common import as_of_option, as_of_time, json_option, ledger
 from cli.output import echo, print_json, print_table, say
 
 __all__ = ["log", "status", "trace"]
@@ -28,8 +28,8 @@ def status(as_of: str | None, as_json: bool) -> None:
     from projections.status import status as glance
 
     obj = click.get_current_context().find_root().obj
-    moment = parse_time(as_of, "--as-of") if as_of else None
     with ledger() as app:
+        moment = as_of_time(app, as_of)
         views = Views(app, notice=say)
         views.refresh()
         at = views.position(moment)
@@ -117,7 +117,8 @@ def _print_status(s: dict[str, Any]) -> None:
     "--since",
     default=None,
     metavar="TIME",
-    help="Only events recorded at or after this time (ISO date or date-time).",
+    help="Only events recorded at or after this time: an ISO date (from the start of that day) "
+    "or date-time, in the collective's time zone unless it has an offset.",
 )
 @click.option(
     "--all",
@@ -148,10 +149,10 @@ def log(
     from projections.history import history
     from projections.registry import Views
 
-    since_time = parse_time(since, "--since") if since else None
-    as_of_time = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        since_time = as_of_time(app, since, "--since", day_end=False)
+        until = as_of_time(app, as_of)
         views = Views(app, notice=say)
         views.refresh()
         slug = None if everything else _current_slug(app, obj.collective)
@@ -162,7 +163,7 @@ def log(
                 types=types,
                 actor=by_actor,
                 since=since_time,
-                as_of=as_of_time,
+                as_of=until,
             )
         )
     if as_json:
@@ -216,7 +217,7 @@ def trace(ref: str, as_of: str | None, as_json: bool) -> None:
     with ledger() as app:
         views = Views(app, notice=say)
         views.refresh()
-        at = views.position(parse_time(as_of, "--as-of") if as_of else None)
+        at = views.position(as_of_time(app, as_of))
         found = find(views, app.collective(obj.collective).slug, ref, at)
     if as_json:
         print_json(found)

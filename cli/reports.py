@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import as_of_option, json_option, ledger, parse_time
+from cli.common import as_of_option, as_of_time, json_option, ledger
 from cli.output import echo, print_json, print_table, say
 
 if TYPE_CHECKING:
@@ -25,9 +25,9 @@ def _reading(as_of: str | None) -> Iterator[tuple[Views, str, int | None, date]]
     from projections.clock import local_day
     from projections.registry import Views
 
-    moment = parse_time(as_of, "--as-of") if as_of else None
     obj = click.get_current_context().find_root().obj
     with ledger() as app:
+        moment = as_of_time(app, as_of)
         views = Views(app, notice=say)
         views.refresh()
         at = views.position(moment)
@@ -160,10 +160,12 @@ _OUTCOMES = ("open", "passed", "rejected", "withdrawn")
 @as_of_option
 @json_option
 def decisions(body: str | None, outcome: str | None, as_of: str | None, as_json: bool) -> None:
-    """The register of decisions: body, outcome, and every member's position.
+    """The register of decisions: body, outcome, and the positions that count.
 
     Who consented, who objected (and why), who stood aside, and whether community seats
-    took part.
+    took part. A closed decision shows the positions counted when it closed; an open one
+    those of the members seated at --as-of (or now): a member who left its seat is not
+    counted.
 
     \b
     Example:
@@ -222,7 +224,8 @@ def decisions(body: str | None, outcome: str | None, as_of: str | None, as_json:
 def communication(body: str | None, period: str | None, as_of: str | None, as_json: bool) -> None:
     """Meetings per body and quarter, attendance, feedback awaiting a response, announcements.
 
-    Attendance is counted per organisation or seat holder, and for community seats. Feedback
+    Attendance is counted per organisation or seat holder, and for community seats, with the
+    seats as they were at each meeting (not as they are at --as-of). Feedback
     waits from the day it was received; the days are counted to --as-of (or today) in the
     collective's time zone.
 

@@ -2,7 +2,9 @@
 
 Meetings are counted per body and per quarter of the collective's calendar (the quarter that
 holds the meeting date; in a fiscal calendar it is also shown by its fiscal label). Attendance is
-counted per member, and per community seat: whether community representatives were in the room.
+counted per member, and per community seat: whether community representatives were in the room,
+with the seats as they were at each meeting (a member seated later, or gone since, counts as it
+was then).
 Feedback waits for a response from the day it was received until the first response.
 """
 
@@ -199,43 +201,65 @@ def attendance(
     body: str | None = None,
     period: Period | None = None,
 ) -> list[dict[str, Any]]:
-    """Per member and seat holder: meetings attended, of the meetings its bodies held.
+    """Per member and seat holder: meetings attended, of the meetings it was expected at.
 
-    A member's bodies are those it holds a seat on (at ``at``) and those whose meetings it
-    attended; ``held`` counts their meetings in the span asked about. ``community_seat`` says the
-    member holds, or attended on, a community seat.
+    Seats count as they were at each meeting (when it was recorded), not as they are at ``at``:
+    a member is expected at the meetings of a body held while it had a seat there, and, where
+    it attended without a seat, at every meeting of that body in the span asked about.
+    ``community_seat`` says the member attended on, or held at one of those meetings, a
+    community seat. A member seated after the last meeting is not listed.
     """
-    rows = _meeting_rows(views, collective, at, body, period)
-    held: dict[str, set[str]] = defaultdict(set)
-    attended: dict[str, set[str]] = defaultdict(set)
-    bodies: dict[str, set[str]] = defaultdict(set)
+    held: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    attended: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    expected: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    guest_of: dict[str, set[str]] = defaultdict(set)
     community: dict[str, bool] = defaultdict(bool)
-    for row in rows:
-        held[row["body"]].add(row["meeting"])
-        attended[row["member"]].add(row["meeting"])
-        bodies[row["member"]].add(row["body"])
+    for row in _meeting_rows(views, collective, at, body, period):
+        meeting = (row["body"], row["meeting"])
+        held[row["body"]].add(meeting)
+        attended[row["member"]].add(meeting)
         community[row["member"]] |= bool(row["community"])
-    for seat in _seats(views, collective, at, body):
-        bodies[seat["member"]].add(seat["body"])
+        if not row["seated"]:
+            guest_of[row["member"]].add(row["body"])
+    for seat in _seats_at_meetings(views, collective, at, body, period):
+        expected[seat["member"]].add((seat["body"], seat["meeting"]))
         community[seat["member"]] |= bool(seat["community"])
-    return [
-        {
-            "member": member,
-            "community_seat": community[member],
-            "bodies": sorted(bodies[member]),
-            "attended": len(attended[member]),
-            "held": len(set().union(*(held[b] for b in bodies[member]))),
-        }
-        for member in sorted(bodies)
-    ]
+    found = []
+    for member in sorted(set(attended) | set(expected)):
+        due = attended[member] | expected[member]
+        due = due.union(*(held[b] for b in guest_of[member]))
+        found.append(
+            {
+                "member": member,
+                "community_seat": community[member],
+                "bodies": sorted({b for b, _ in due}),
+                "attended": len(attended[member]),
+                "held": len(due),
+            }
+        )
+    return found
 
 
-def _seats(views: Views, collective: str, at: int | None, body: str | None) -> list[dict[str, Any]]:
+def _seats_at_meetings(
+    views: Views, collective: str, at: int | None, body: str | None, period: Period | None
+) -> list[dict[str, Any]]:
+    """Who held a seat on the body of each meeting (visible at ``at``) when it was recorded.
+
+    A meeting's row is written once, by its ``Meeting.Held`` event, so its ``valid_from`` is the
+    meeting's log position; the seats (``view_seats``, temporal) are joined at that position,
+    which gives the same answer at any later ``at`` as a rebuild from the events up to then.
+    """
     db = views.db
-    where, params = ("", []) if body is None else (" AND body = ?", [body])
+    where, params = _within(period, "m.held_on")
+    if body is not None:
+        where += " AND m.body = ?"
+        params.append(body)
     return db.query(
-        f"SELECT body, member, community FROM {db.table('view_seats')} "
-        f"WHERE collective = ? AND {db.visible(at)}{where}",
+        "SELECT m.meeting, m.body, s.member, s.community "
+        f"FROM {db.table('view_meetings')} m JOIN {db.table('view_seats')} s "
+        "ON s.collective = m.collective AND s.body = m.body AND s.valid_from <= m.valid_from "
+        "AND (s.valid_to IS NULL OR s.valid_to > m.valid_from) "
+        f"WHERE m.collective = ? AND {db.visible(at, 'm')}{where}",
         [collective, *params],
     )
 

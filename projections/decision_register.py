@@ -3,6 +3,10 @@
 Each decision with its body, outcome and dates, who consented, who objected and why, who stood
 aside, and whether community seats took part: as recorded when the decision closed, and for a
 decision still open, whether a community seat has taken a position so far.
+
+Only the positions that count are shown (:func:`counted_positions`): for a closed decision those
+its ``Decision.Closed`` event counted, for an open one those of the members seated at the time
+asked about. A member who took a position and then left its seat is not counted.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from projections.registry import Views
 
-__all__ = ["bodies", "decision_register", "require_body"]
+__all__ = ["bodies", "counted_positions", "decision_register", "require_body"]
+
+_CLOSED_LISTS = {"consents": "consent", "objections": "object", "stood_aside": "stand-aside"}
+"""The columns where a closed decision keeps the members counted, and the stance of each."""
 
 
 def bodies(views: Views, collective: str, at: int | None) -> dict[str, str]:
@@ -64,22 +71,88 @@ def decision_register(
         f"WHERE collective = ? AND {db.visible(at)}{where}",
         params,
     )
-    positions = _positions(views, collective, at)
+    positions = counted_positions(views, collective, at)
     found = [_entry(row, known, positions.get(row["decision"], [])) for row in rows]
     return sorted(found, key=lambda d: (d["body"], _number(d["decision"])))
 
 
-def _positions(views: Views, collective: str, at: int | None) -> dict[str, list[dict[str, Any]]]:
+def counted_positions(
+    views: Views, collective: str, at: int | None, decision: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """decision -> the positions that count on it at ``at`` (of ``decision`` only, when given),
+    by member: ``member``, ``stance``, ``community``, ``reason``, ``taken_on``.
+
+    A closed decision: the members its ``Decision.Closed`` event counted (those seated when it
+    closed), with the stance recorded there. An open decision: the members seated on its body at
+    ``at``; a withdrawn one: those seated when it was withdrawn. As the domain counts, a position
+    of a member who left its seat counts again if the member is seated anew before the close.
+    """
     db = views.db
-    rows = db.query(
-        "SELECT decision, member, stance, community, reason, taken_on "
-        f"FROM {db.table('view_positions')} WHERE collective = ? AND {db.visible(at)}",
-        [collective],
+    where, params = (
+        ("", [collective]) if decision is None else (" AND decision = ?", [collective, decision])
     )
+    decisions = {
+        row["decision"]: row
+        for row in db.query(
+            "SELECT decision, body, outcome, consents, objections, stood_aside, valid_from "
+            f"FROM {db.table('view_decisions')} WHERE collective = ? AND {db.visible(at)}{where}",
+            params,
+        )
+    }
+    positions = db.query(
+        "SELECT decision, member, stance, community, reason, taken_on "
+        f"FROM {db.table('view_positions')} WHERE collective = ? AND {db.visible(at)}{where}",
+        params,
+    )
+    seats = _seat_terms(views, collective, at)
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: str(r["member"])):
-        found.setdefault(row["decision"], []).append(row)
+    for row in sorted(positions, key=lambda r: str(r["member"])):
+        held = decisions.get(row["decision"])
+        stance = None if held is None else _counted_stance(held, row, seats, at)
+        if stance is not None:
+            entry = {k: v for k, v in row.items() if k != "decision"}
+            entry.update(stance=stance, community=bool(row["community"]))
+            found.setdefault(row["decision"], []).append(entry)
     return found
+
+
+_Terms = dict[tuple[str, str], list[tuple[int, int | None]]]
+
+
+def _seat_terms(views: Views, collective: str, at: int | None) -> _Terms:
+    """(body, member) -> the spans of log positions in which the member held a seat on the body,
+    as known at ``at``."""
+    db = views.db
+    known = "" if at is None else f" AND valid_from <= {int(at)}"
+    terms: _Terms = {}
+    for row in db.query(
+        f"SELECT body, member, valid_from, valid_to FROM {db.table('view_seats')} "
+        f"WHERE collective = ?{known}",
+        [collective],
+    ):
+        terms.setdefault((row["body"], row["member"]), []).append(
+            (int(row["valid_from"]), row["valid_to"])
+        )
+    return terms
+
+
+def _counted_stance(
+    decision: dict[str, Any], position: dict[str, Any], seats: _Terms, at: int | None
+) -> str | None:
+    """The stance of ``position`` as counted on ``decision``, or ``None`` when it does not count."""
+    if decision["consents"] is not None:  # closed: what the Closed event counted
+        member = position["member"]
+        for column, stance in _CLOSED_LISTS.items():
+            if member in str(decision[column]).split():
+                return stance
+        return None
+    when = at if decision["outcome"] == "open" else int(decision["valid_from"])
+    terms = seats.get((decision["body"], position["member"]), [])
+    seated = any(
+        (start <= when and (end is None or end > when)) if when is not None else end is None
+        for start, end in terms
+    )
+    return str(position["stance"]) if seated else None
 
 
 def _entry(

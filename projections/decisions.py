@@ -1,4 +1,11 @@
-"""Governance as read: bodies and seats, and the register of decisions with every position."""
+"""Governance as read: bodies and seats (with their history), the register of decisions, and
+every position taken on them.
+
+``view_positions`` keeps the latest position of each member on each decision, also of members
+who later left their seat; which of them count is a question of seats, answered when reading
+(:func:`projections.decision_register.counted_positions`). A closed decision keeps the members
+its ``Decision.Closed`` event counted, by stance (space-separated; NULL while it is open).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ __all__ = ["DECISIONS"]
 
 DECISIONS = Projection(
     name="decisions",
-    schema=1,
+    schema=2,
     tables={
         "view_bodies": "collective TEXT NOT NULL, body TEXT NOT NULL, name TEXT NOT NULL, "
         "rule TEXT NOT NULL, quorum INTEGER",
@@ -17,7 +24,7 @@ DECISIONS = Projection(
         "view_decisions": "collective TEXT NOT NULL, decision TEXT NOT NULL, body TEXT NOT NULL, "
         "title TEXT NOT NULL, rationale TEXT NOT NULL, affects TEXT NOT NULL, "
         "outcome TEXT NOT NULL, proposed_on TEXT NOT NULL, closed_on TEXT, "
-        "community_took_part BOOLEAN",
+        "community_took_part BOOLEAN, consents TEXT, objections TEXT, stood_aside TEXT",
         "view_positions": "collective TEXT NOT NULL, decision TEXT NOT NULL, "
         "member TEXT NOT NULL, stance TEXT NOT NULL, community BOOLEAN NOT NULL, reason TEXT, "
         "taken_on TEXT NOT NULL",
@@ -75,6 +82,9 @@ def _proposed(w: Writer, e: EventRecord) -> None:
             "proposed_on": e.meta["effective"],
             "closed_on": None,
             "community_took_part": None,
+            "consents": None,
+            "objections": None,
+            "stood_aside": None,
         },
         e.position,
     )
@@ -105,6 +115,9 @@ def _closed(w: Writer, e: EventRecord) -> None:
             "outcome": e.state["outcome"],
             "closed_on": e.meta["effective"],
             "community_took_part": bool(e.state["community_took_part"]),
+            "consents": " ".join(e.state["consents"]),
+            "objections": " ".join(e.state["objections"]),
+            "stood_aside": " ".join(e.state["stood_aside"]),
         },
         e.position,
     )

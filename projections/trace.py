@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import NotFound
+from projections.decision_register import counted_positions
 from projections.log import summaries
 from projections.registry import Views
 
@@ -18,7 +19,8 @@ REFERENCE_FORMS = (
 
 def trace(views: Views, collective: str, ref: str, at: int | None) -> dict[str, Any]:
     """The events whose subject is ``ref`` (in log order, up to position ``at``), each with the
-    decisions it names as its authority, and those decisions with their positions."""
+    decisions it names as its authority, and those decisions with the positions that count on
+    them (as in the register of decisions)."""
     db = views.db
     ref = ref.strip()
     limit = "" if at is None else f" AND position <= {int(at)}"
@@ -54,15 +56,7 @@ def _decision(views: Views, collective: str, ref: str, at: int | None) -> dict[s
         return {"decision": ref, "outcome": "unknown"}
     found = rows[0]
     found["community_took_part"] = _bool(found["community_took_part"])
-    found["positions"] = [
-        {**p, "community": bool(p["community"])}
-        for p in db.query(
-            "SELECT member, stance, community, reason, taken_on "
-            f"FROM {db.table('view_positions')} WHERE collective = ? AND decision = ? AND "
-            f"{db.visible(at)} ORDER BY member",
-            [collective, ref],
-        )
-    ]
+    found["positions"] = counted_positions(views, collective, at, ref).get(ref, [])
     return found
 
 

@@ -246,7 +246,7 @@ def test_cli_alignment_refusals_are_one_line(ss_cli: Cli) -> None:
     result = ss_cli("alignment", "--as-of", "2001-01-01")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "Error: --as-of 2001-01-01T23:59:59.999999+00:00 is before the first event of this ledger ("
+        "Error: --as-of 2001-01-01T23:59:59.999999+05:30 is before the first event of this ledger ("
     )
     assert len(result.stderr.strip().splitlines()) == 1
     refused(

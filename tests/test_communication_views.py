@@ -120,6 +120,64 @@ def test_attendance_per_member_and_community_seat(ss: LedgerApplication) -> None
     ] == [("care-india", 1, 1), ("hasiru-dala", 0, 1), ("sattva", 0, 1), ("wp-rep-1", 1, 1)]
 
 
+@pytest.fixture
+def seats_change(app: LedgerApplication, ctx: Context) -> LedgerApplication:
+    """Steering: hasiru-dala (community seat) and sattva meet (m1, sattva attends); hasiru-dala
+    leaves its seat and wp-rep-1 takes a community seat; they meet again (m2, wp-rep-1 attends);
+    care-india takes a seat after both meetings."""
+    settings = Settings(slug=SS, name="SS", calendar=Calendar.INDIA, timezone="Asia/Kolkata")
+    app.init_collective(settings, on(date(2020, 1, 10)))
+    for org in ("hasiru-dala", "sattva", "care-india"):
+        app.add_organisation(Profile(slug=org, name=org, type=OrgType.IMPLEMENTING), ctx)
+        app.join(org, Role.IMPLEMENTING, on(date(2020, 1, 15)))
+    app.add_body(Charter(slug="steering", name="Steering", rule=DecisionRule.CONSENT), ctx)
+    app.seat("steering", "hasiru-dala", True, ctx)
+    app.seat("steering", "sattva", False, ctx)
+    app.record_meeting("steering", ["sattva"], [], None, on(date(2020, 4, 2)))
+    app.unseat("steering", "hasiru-dala", Context(actor="meera", reason="term ended"))
+    app.seat("steering", "wp-rep-1", True, ctx)
+    app.record_meeting("steering", ["wp-rep-1"], [], None, on(date(2020, 5, 20)))
+    app.seat("steering", "care-india", False, ctx)
+    return app
+
+
+def test_attendance_counts_the_seats_as_they_were_at_each_meeting(
+    seats_change: LedgerApplication,
+) -> None:
+    views = Views(seats_change)
+    views.refresh()
+
+    def table(at: int | None) -> list[tuple[str, bool, list[str], int, int]]:
+        return [
+            (a["member"], a["community_seat"], a["bodies"], a["attended"], a["held"])
+            for a in attendance(views, SS, at)
+        ]
+
+    assert table(None) == [
+        # care-india was seated after both meetings: none of them was held while it sat
+        ("hasiru-dala", True, ["steering"], 0, 1),  # seated at m1 only, though gone since
+        ("sattva", False, ["steering"], 1, 2),
+        ("wp-rep-1", True, ["steering"], 1, 1),  # seated after m1: only m2 counts
+    ]
+    [unseated] = views.db.query(
+        f"SELECT position FROM {views.db.table('view_log')} WHERE event = 'Body.Unseated'"
+    )
+    after_m1 = unseated["position"] - 1
+    assert table(after_m1) == [
+        ("hasiru-dala", True, ["steering"], 0, 1),
+        ("sattva", False, ["steering"], 1, 1),
+    ]
+    assert meetings(views, SS, None)[0] | {"body": "steering"} == {
+        "body": "steering",
+        "period": "2020Q2",
+        "fiscal_quarter": "FY2020-21Q1",
+        "meetings": 2,
+        "meetings_with_community_seats": 1,  # m2: wp-rep-1
+        "attendances": 2,
+        "community_attendances": 1,
+    }
+
+
 def test_feedback_awaiting_a_response_and_announcements(ss: LedgerApplication) -> None:
     views = Views(ss)
     views.refresh()

@@ -1,10 +1,12 @@
-"""The register of decisions: body, outcome, every position, whether community seats took part."""
+"""The register of decisions: body, outcome, the positions counted, whether community seats
+took part."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -14,7 +16,9 @@ from view_steps import demo_cli, last_recorded, stepwise_equals_rebuild
 
 from domain.errors import NotFound
 from domain.governance import Charter, Proposal
-from domain.vocabulary import DecisionRule, Outcome, Stance
+from domain.measurement import Definition
+from domain.periods import Cadence
+from domain.vocabulary import DecisionRule, Direction, Outcome, Stance, Unit
 from ledger.application import Context, LedgerApplication
 from projections.decision_register import decision_register
 from projections.decisions import DECISIONS
@@ -198,3 +202,127 @@ def test_cli_decisions_on_the_demo(demo_file: Path, tmp_path: Path) -> None:
     ]
     table = ok(cli("--collective", "oporajita", "decisions", "--outcome", "withdrawn")).stdout
     assert "Move the pilot to Ashulia" in table and "Decisions (1)" in table
+
+
+# -- positions of members unseated before the close ------------------------------------------------
+
+
+@pytest.fixture
+def unseated(app: LedgerApplication, ctx: Context) -> LedgerApplication:
+    """Steering (consent): hasiru-dala (community seat), sattva and care-india.
+
+    steering-1: hasiru-dala objects, sattva consents, care-india stands aside; hasiru-dala then
+    leaves its seat and steering-1 closes. steering-2: sattva and care-india consent, then
+    care-india leaves its seat; steering-2 stays open. A meeting of steering took steering-1.
+    """
+    given_members(app, ctx, "hasiru-dala", "sattva", "care-india")
+    app.define_indicator("SS-EDU-01", DEFINITION, ctx)  # an export needs an indicator
+    first = propose(app, "steering", "Buy a van", date(2020, 3, 1))
+    app.take_position(first, "hasiru-dala", Stance.OBJECT, on(date(2020, 3, 1), "too costly"))
+    app.take_position(first, "sattva", Stance.CONSENT, on(date(2020, 3, 1)))
+    app.take_position(first, "care-india", Stance.STAND_ASIDE, on(date(2020, 3, 1)))
+    app.unseat("steering", "hasiru-dala", on(date(2020, 3, 2), "term ended"))
+    app.close_decision(first, on(date(2020, 3, 3)))
+    app.record_meeting("steering", ["sattva"], [first], None, on(date(2020, 3, 3)))
+    second = propose(app, "steering", "Hire a coordinator", date(2020, 4, 1))
+    app.take_position(second, "sattva", Stance.CONSENT, on(date(2020, 4, 1)))
+    app.take_position(second, "care-india", Stance.CONSENT, on(date(2020, 4, 1)))
+    app.unseat("steering", "care-india", on(date(2020, 4, 2), "moved away"))
+    return app
+
+
+DEFINITION = Definition(
+    name="Children enrolled",
+    unit=Unit.COUNT,
+    direction=Direction.UP,
+    cadence=Cadence.QUARTERLY,
+)
+
+
+def _stances(entry: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        entry["outcome"],
+        entry["consented"],
+        entry["objected"],
+        entry["stood_aside"],
+        entry["community_seats"],
+        entry["community_took_part"],
+    )
+
+
+def test_a_closed_decision_shows_the_positions_counted_at_the_close(
+    unseated: LedgerApplication,
+) -> None:
+    views = Views(unseated)
+    views.refresh()
+    first, _ = decision_register(views, SS, None)
+    # hasiru-dala's objection was not counted: it had left its seat when steering-1 closed,
+    # so the decision passed (1 consent, no objection) without a community seat taking part
+    assert _stances(first) == ("passed", ["sattva"], [], ["care-india"], [], False)
+
+
+def test_an_open_decision_shows_the_positions_of_the_members_seated_as_of_then(
+    unseated: LedgerApplication,
+) -> None:
+    views = Views(unseated)
+    views.refresh()
+    _, second = decision_register(views, SS, None)
+    assert _stances(second) == ("open", ["sattva"], [], [], [], False)
+    _, then = decision_register(views, SS, _just_before(views, "Body.Unseated", "care-india"))
+    assert _stances(then) == ("open", ["care-india", "sattva"], [], [], [], False)
+    first = decision_register(views, SS, _just_before(views, "Decision.Closed", "steering-1"))[0]
+    assert _stances(first) == ("open", ["sattva"], [], ["care-india"], [], False)
+    first = decision_register(views, SS, _just_before(views, "Body.Unseated", "hasiru-dala"))[0]
+    assert _stances(first) == (
+        "open",
+        ["sattva"],
+        [{"member": "hasiru-dala", "reason": "too costly"}],
+        ["care-india"],
+        ["hasiru-dala"],
+        True,
+    )
+
+
+def _just_before(views: Views, event: str, mentioning: str) -> int:
+    """The log position just before the first ``event`` whose subject or summary mentions
+    ``mentioning``."""
+    from projections.log import summaries
+
+    rows = views.db.query(
+        f"SELECT position, subject FROM {views.db.table('view_log')} WHERE event = ?", [event]
+    )
+    worded = summaries(views.app, [r["position"] for r in rows])
+    return min(
+        r["position"] - 1 for r in rows if mentioning in f"{r['subject']} {worded[r['position']]}"
+    )
+
+
+def test_trace_and_exports_show_the_same_positions_as_the_register(
+    unseated: LedgerApplication, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from projections.exports import ExportRequest
+    from projections.exports.tables import DECISIONS as DECISION_TABLE
+    from projections.exports.tables import POSITIONS, Source
+    from projections.trace import trace
+
+    views = Views(unseated)
+    views.refresh()
+    [decision] = trace(views, SS, "meeting:steering-m1", None)["decisions"]
+    assert decision["decision"] == "steering-1"
+    assert [(p["member"], p["stance"], p["community"]) for p in decision["positions"]] == [
+        ("care-india", "stand-aside", False),
+        ("sattva", "consent", False),
+    ]
+    request = ExportRequest(views, SS, None, datetime(2025, 1, 1, tzinfo=UTC), tmp_path)
+    src = Source(request, 10)
+    assert [row[:4] for row in POSITIONS.rows(src)] == [
+        ("steering-1", "care-india", "stand-aside", False),
+        ("steering-1", "sattva", "consent", False),
+        ("steering-2", "sattva", "consent", False),
+    ]
+    assert [(row[0], row[6], row[9]) for row in DECISION_TABLE.rows(src)] == [
+        ("steering-1", "passed", False),
+        ("steering-2", "open", False),
+    ]

@@ -223,7 +223,7 @@ def test_progress_refuses_what_it_cannot_answer(cli: Cli) -> None:
     first = min(e["recorded_at"] for e in json.loads(ok(cli("log", "--json")).stdout))
     refused(
         cli("progress", "--as-of", "2001-01-01"),
-        "--as-of 2001-01-01T23:59:59.999999+00:00 is before the first event of this ledger "
+        "--as-of 2001-01-01T23:59:59.999999+05:30 is before the first event of this ledger "
         f"({first})",
     )
 

@@ -138,7 +138,7 @@ def test_an_as_of_before_the_first_event_is_refused(ss_cli: Cli) -> None:
     result = ss_cli("log", "--as-of", "2001-01-01")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        "Error: --as-of 2001-01-01T23:59:59.999999+00:00 is before the first event of this ledger"
+        "Error: --as-of 2001-01-01T23:59:59.999999+05:30 is before the first event of this ledger"
     )
 
 

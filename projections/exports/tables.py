@@ -514,28 +514,27 @@ DECISIONS = Table(
 
 
 def _positions(src: Source) -> Iterator[Row]:
-    order = {d["decision"]: n for n, d in enumerate(_register(src))}
-    rows = src.query(
-        "SELECT decision, member, stance, community, reason, taken_on "
-        f"FROM {src.table('view_positions')} WHERE collective = ? AND {src.visible()}"
-    )
-    rows.sort(key=lambda r: (order.get(r["decision"], len(order)), str(r["member"])))
-    for r in rows:
-        yield (
-            r["decision"],
-            r["member"],
-            r["stance"],
-            bool(r["community"]),
-            r["reason"],
-            r["taken_on"],
-        )
+    from projections.decision_register import counted_positions
+
+    counted = counted_positions(src.views, src.collective, src.at)
+    for d in _register(src):
+        for p in counted.get(d["decision"], []):
+            yield (
+                d["decision"],
+                p["member"],
+                p["stance"],
+                p["community"],
+                p["reason"],
+                p["taken_on"],
+            )
 
 
 POSITIONS = Table(
     "positions",
     "Positions",
-    "The position each member took on each decision. Community representatives appear by "
-    "their seat identifiers only.",
+    "The positions that count on each decision: for a closed decision those counted when it "
+    "closed, for an open one those of the members seated. Community representatives appear "
+    "by their seat identifiers only.",
     (
         _s("decision", "The decision's id.", required=True),
         _s("member", "The member: an organisation slug or a community seat id.", required=True),
