@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.common import (
     as_of_option,
+    as_of_time,
     context,
     json_option,
     ledger_part,
     on_option,
     reason_option,
     report,
-    travel,
 )
-from cli.output import echo, print_json
-from domain.vocabulary import DecisionRule, Stance
+from cli.output import echo, print_json, say
+from domain.vocabulary import DecisionRule, Outcome, Stance
 
 if TYPE_CHECKING:
     from ledger.governance import GovernanceCommands
@@ -245,28 +245,58 @@ def withdraw(ref: str, on: str | None, reason: str | None) -> None:
 @json_option
 @as_of_option
 def show(ref: str, as_of: str | None, as_json: bool) -> None:
-    """Show a decision: the proposal, the positions taken and the outcome.
+    """Show a decision: the proposal, the outcome and the positions that count.
+
+    The positions are counted as in `collective decisions`: for a closed decision those of
+    the members seated when it closed, for an open one those of the members seated at
+    --as-of (or now), for a withdrawn one those seated when it was withdrawn. Positions of
+    members who had left their seat are listed apart, as not counted (JSON: "not_counted",
+    beside "positions"; each position has member, stance, community, reason and taken_on).
 
     \b
     Example:
       collective decision show steering-1 --json
     """
+    from projections.decision_register import decision_positions
+    from projections.registry import Views
+
     obj = click.get_current_context().find_root().obj
     with _ledger() as app:
-        travel(app, as_of)
-        found = app.decision(app.collective(obj.collective).slug, ref)
+        views = Views(app, notice=say)
+        views.refresh(only=("log", "decisions"))
+        app.at = views.position(as_of_time(app, as_of))
+        slug = app.collective(obj.collective).slug
+        found = app.decision(slug, ref)
+        taken = decision_positions(views, slug, app.at, found.ref)
     data = {
         "decision": found.ref,
         "body": found.body,
         "outcome": found.outcome.value,
         "proposal": found.proposal.model_dump(mode="json"),
-        "positions": [p.model_dump(mode="json") for p in found.positions.values()],
+        "positions": taken["counted"],
+        "not_counted": taken["not_counted"],
     }
     if as_json:
         print_json(data)
         return
     echo(f"{found.ref} in {found.body}: {found.proposal.title} [{found.outcome}]")
     echo(f"  why: {found.proposal.rationale}")
-    for p in found.positions.values():
-        seat = " (community seat)" if p.community else ""
-        echo(f"  {p.member}{seat}: {p.stance}" + (f", {p.reason}" if p.reason else ""))
+    for p in taken["counted"]:
+        echo(f"  {_position_line(p)}")
+    if taken["not_counted"]:
+        when = _WHEN_COUNTED.get(found.outcome) or (f"at {as_of}" if as_of else "now")
+        echo(f"  not counted (no seat on {found.body} {when}):")
+        for p in taken["not_counted"]:
+            echo(f"    {_position_line(p)}")
+
+
+_WHEN_COUNTED = {
+    Outcome.PASSED: "when it closed",
+    Outcome.REJECTED: "when it closed",
+    Outcome.WITHDRAWN: "when it was withdrawn",
+}
+
+
+def _position_line(p: dict[str, Any]) -> str:
+    seat = " (community seat)" if p["community"] else ""
+    return f"{p['member']}{seat}: {p['stance']}" + (f", {p['reason']}" if p["reason"] else "")

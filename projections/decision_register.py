@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from projections.registry import Views
 
-__all__ = ["bodies", "counted_positions", "decision_register", "require_body"]
+__all__ = [
+    "bodies",
+    "counted_positions",
+    "decision_positions",
+    "decision_register",
+    "require_body",
+]
 
 _CLOSED_LISTS = {"consents": "consent", "objections": "object", "stood_aside": "stand-aside"}
 """The columns where a closed decision keeps the members counted, and the stance of each."""
@@ -114,6 +120,31 @@ def counted_positions(
             entry.update(stance=stance, community=bool(row["community"]))
             found.setdefault(row["decision"], []).append(entry)
     return found
+
+
+def decision_positions(
+    views: Views, collective: str, at: int | None, decision: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The positions on ``decision`` at ``at``, by member, each as :func:`counted_positions`
+    gives them: ``counted``, those that count (as the register counts them), and
+    ``not_counted``, the latest position of every other member who took one (a member who
+    no longer held a seat when the decision closed or was withdrawn, or at ``at`` while open).
+    """
+    counted = counted_positions(views, collective, at, decision).get(decision, [])
+    members = {p["member"] for p in counted}
+    db = views.db
+    rows = db.query(
+        "SELECT member, stance, community, reason, taken_on "
+        f"FROM {db.table('view_positions')} "
+        f"WHERE collective = ? AND decision = ? AND {db.visible(at)}",
+        [collective, decision],
+    )
+    others = [
+        row | {"community": bool(row["community"])}
+        for row in sorted(rows, key=lambda r: str(r["member"]))
+        if row["member"] not in members
+    ]
+    return {"counted": counted, "not_counted": others}
 
 
 _Terms = dict[tuple[str, str], list[tuple[int, int | None]]]

@@ -326,3 +326,167 @@ def test_trace_and_exports_show_the_same_positions_as_the_register(
         ("steering-1", "passed", False),
         ("steering-2", "open", False),
     ]
+
+
+# -- decision show agrees with the register --------------------------------------------------------
+
+
+@pytest.fixture
+def unseated_cli(ss_cli: Cli) -> Cli:
+    """The ``unseated`` story at the command line: steering (consent) with hasiru-dala
+    (community seat), sattva and care-india. steering-1: hasiru-dala objects, sattva consents,
+    care-india stands aside, hasiru-dala leaves its seat, steering-1 closes. steering-2: sattva
+    and care-india consent; care-india leaves its seat later (see the tests)."""
+    for org in ("sattva", "care-india"):
+        ok(ss_cli("org", "add", org, "--name", org.title(), "--type", "implementing"))
+        ok(ss_cli("org", "join", org))
+    ok(ss_cli("body", "add", "steering", "--name", "Steering", "--rule", "consent"))
+    ok(ss_cli("body", "seat", "steering", "hasiru-dala", "--community"))
+    ok(ss_cli("body", "seat", "steering", "sattva"))
+    ok(ss_cli("body", "seat", "steering", "care-india"))
+    propose = ["decision", "propose", "--body", "steering", "--rationale", "why"]
+    ok(ss_cli(*propose, "--title", "Buy a van", "--on", "2020-03-01"))
+    objection = ["--member", "hasiru-dala", "--reason", "too costly", "--on", "2020-03-01"]
+    ok(ss_cli("decision", "object", "steering-1", *objection))
+    ok(ss_cli("decision", "consent", "steering-1", "--member", "sattva", "--on", "2020-03-01"))
+    stand_aside = ["stand-aside", "steering-1", "--member", "care-india", "--on", "2020-03-01"]
+    ok(ss_cli("decision", *stand_aside))
+    leave = ["body", "unseat", "steering", "hasiru-dala", "--reason", "term ended"]
+    ok(ss_cli(*leave, "--on", "2020-03-02"))
+    assert ok(ss_cli("decision", "close", "steering-1", "--on", "2020-03-03")).stdout == "passed\n"
+    ok(ss_cli(*propose, "--title", "Hire a coordinator", "--on", "2020-04-01"))
+    ok(ss_cli("decision", "consent", "steering-2", "--member", "sattva", "--on", "2020-04-01"))
+    ok(ss_cli("decision", "consent", "steering-2", "--member", "care-india", "--on", "2020-04-01"))
+    return ss_cli
+
+
+def _shown(cli: Cli, ref: str, *args: str) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(ok(cli("decision", "show", ref, *args, "--json")).stdout)
+    return found
+
+
+def _registered(cli: Cli, ref: str, *args: str) -> dict[str, Any]:
+    [found] = [
+        d for d in json.loads(ok(cli("decisions", *args, "--json")).stdout) if d["decision"] == ref
+    ]
+    return dict(found)
+
+
+def _as_registered(shown: dict[str, Any]) -> tuple[Any, ...]:
+    """What the register says of a decision, worked out from ``decision show --json``."""
+    positions = shown["positions"]
+
+    def who(stance: str) -> list[str]:
+        return [p["member"] for p in positions if p["stance"] == stance]
+
+    return (
+        shown["outcome"],
+        who("consent"),
+        [
+            {"member": p["member"], "reason": p["reason"]}
+            for p in positions
+            if p["stance"] == "object"
+        ],
+        who("stand-aside"),
+        [p["member"] for p in positions if p["community"]],
+    )
+
+
+def _register_stances(entry: dict[str, Any]) -> tuple[Any, ...]:
+    return _stances(entry)[:5]
+
+
+def test_decision_show_leaves_out_an_objection_of_a_member_unseated_before_the_close(
+    unseated_cli: Cli,
+) -> None:
+    shown = _shown(unseated_cli, "steering-1")
+    assert shown["outcome"] == "passed"
+    assert shown["positions"] == [
+        {
+            "member": "care-india",
+            "stance": "stand-aside",
+            "community": False,
+            "reason": None,
+            "taken_on": "2020-03-01",
+        },
+        {
+            "member": "sattva",
+            "stance": "consent",
+            "community": False,
+            "reason": None,
+            "taken_on": "2020-03-01",
+        },
+    ]
+    assert shown["not_counted"] == [
+        {
+            "member": "hasiru-dala",
+            "stance": "object",
+            "community": True,
+            "reason": "too costly",
+            "taken_on": "2020-03-01",
+        }
+    ]
+    registered = _registered(unseated_cli, "steering-1")
+    assert _register_stances(registered) == _as_registered(shown)
+    assert _as_registered(shown) == ("passed", ["sattva"], [], ["care-india"], [])
+    assert ok(unseated_cli("decision", "show", "steering-1")).stdout.splitlines()[2:] == [
+        "  care-india: stand-aside",
+        "  sattva: consent",
+        "  not counted (no seat on steering when it closed):",
+        "    hasiru-dala (community seat): object, too costly",
+    ]
+
+
+def test_decision_show_counts_an_open_decision_with_the_seats_as_of_then(
+    unseated_cli: Cli,
+) -> None:
+    seated = last_recorded(unseated_cli)
+    leave = ["body", "unseat", "steering", "care-india", "--reason", "moved away"]
+    ok(unseated_cli(*leave, "--on", "2020-04-02"))
+    now = _shown(unseated_cli, "steering-2")
+    assert (now["outcome"], [p["member"] for p in now["positions"]]) == ("open", ["sattva"])
+    assert [(p["member"], p["stance"]) for p in now["not_counted"]] == [("care-india", "consent")]
+    assert _as_registered(now) == _register_stances(_registered(unseated_cli, "steering-2"))
+    assert ok(unseated_cli("decision", "show", "steering-2")).stdout.splitlines()[2:] == [
+        "  sattva: consent",
+        "  not counted (no seat on steering now):",
+        "    care-india: consent",
+    ]
+    then = _shown(unseated_cli, "steering-2", "--as-of", seated)
+    assert [p["member"] for p in then["positions"]] == ["care-india", "sattva"]
+    assert then["not_counted"] == []
+    registered_then = _registered(unseated_cli, "steering-2", "--as-of", seated)
+    assert _as_registered(then) == _register_stances(registered_then)
+    assert _as_registered(then) == ("open", ["care-india", "sattva"], [], [], [])
+
+
+def test_decision_show_counts_a_withdrawn_decision_with_the_seats_when_withdrawn(
+    unseated_cli: Cli,
+) -> None:
+    leave = ["body", "unseat", "steering", "care-india", "--reason", "moved away"]
+    ok(unseated_cli(*leave, "--on", "2020-04-02"))
+    withdraw = ["decision", "withdraw", "steering-2", "--reason", "no budget"]
+    ok(unseated_cli(*withdraw, "--on", "2020-04-03"))
+    ok(unseated_cli("body", "seat", "steering", "care-india", "--on", "2020-04-04"))
+    shown = _shown(unseated_cli, "steering-2")
+    # care-india sits again, but held no seat when steering-2 was withdrawn
+    assert _as_registered(shown) == ("withdrawn", ["sattva"], [], [], [])
+    assert _as_registered(shown) == _register_stances(_registered(unseated_cli, "steering-2"))
+    assert ok(unseated_cli("decision", "show", "steering-2")).stdout.splitlines()[2:] == [
+        "  sattva: consent",
+        "  not counted (no seat on steering when it was withdrawn):",
+        "    care-india: consent",
+    ]
+
+
+def test_decision_show_refusals(unseated_cli: Cli) -> None:
+    refused(unseated_cli("decision", "show", "steering-9"), "decision 'steering-9' not found")
+    early = unseated_cli("decision", "show", "steering-1", "--as-of", "2001-01-01T00:00:00Z")
+    assert early.exit_code == 1 and len(early.stderr.splitlines()) == 1
+    assert early.stderr.startswith(
+        "Error: --as-of 2001-01-01T00:00:00+00:00 is before the first event of this ledger ("
+    )
+    refused(
+        unseated_cli("decision", "show", "steering-2", "--as-of", "2020-13-01"),
+        "--as-of '2020-13-01' is not a date or time: use 2024-03-31 or 2024-03-31T18:00:00+05:30",
+    )
