@@ -67,9 +67,14 @@ def test_every_read_and_export_is_the_same_on_both_stores(
     earlier = log[len(log) // 2]["recorded_at"]  # as the ledger stood half-way through
     code, dimension = EQUITY[collective]
     commands: list[tuple[str, ...]] = []
+    register = ok(stores["sqlite"]("--collective", collective, "decisions", "--json")).stdout
+    decisions = [d["decision"] for d in json.loads(register)]
+    assert decisions  # the demo's collectives decide things
     reads = (*READS, ("equity", code, "--by", dimension), ("progress", code))
     for read in (*reads, ("export", "dhis2-map", "show")):
         commands += [(*read, "--json"), (*read, "--json", "--as-of", earlier)]
+    # without --as-of: some were tabled after half-way
+    commands += [("decision", "show", ref, "--json") for ref in decisions[:3]]
     answers: dict[str, list[object]] = {}
     for kind, cli in stores.items():
         out = tmp_path / kind
