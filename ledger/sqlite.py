@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,26 @@ __all__ = ["LedgerSQLiteFactory", "LedgerSQLiteRecorder"]
 
 SYNCHRONOUS = "FULL"
 _SLICE = 2000
+BULK_CACHE_KIB = 65_536
+"""The page cache of a bulk insert, in KiB (SQLite's default is 2,000)."""
+
+
+@contextmanager
+def _bulk_cache(c: SQLiteCursor) -> Iterator[None]:
+    """A larger page cache for one bulk transaction, then the connection's own again.
+
+    Events go into the index of (aggregate id, version) at random places: with SQLite's
+    default cache of 2 MB, a transaction of a hundred thousand events spills pages and reads
+    them back (an eighth of the insert's time, measured); 64 MB holds them. Memory SQLite takes
+    only as pages are used, and gives back when the cache shrinks again.
+    """
+    c.execute("PRAGMA cache_size")
+    before = int(c.fetchone()[0])
+    c.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        c.execute(f"PRAGMA cache_size = {before}")
 
 
 class _Pool(SQLiteConnectionPool):
@@ -154,14 +175,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         refuses the whole batch with the library's ``IntegrityError``: nothing is written.
 
         (Handing the slices to a writer thread, so that SQLite inserts one while Python builds
-        the next, was measured slower: ``executemany`` takes the GIL back for every row.)
+        the next, was measured slower: ``executemany`` takes the GIL back for every row.) The
+        transaction runs with a page cache of :data:`BULK_CACHE_KIB` (see :func:`_bulk_cache`).
         """
         events = iter(rows)
         head = next(events, None)
         if head is None:
             raise ValueError("no events to store")
         statement = self.insert_events_statement
-        with self.datastore.transaction(commit=True) as c:
+        with self.datastore.transaction(commit=True) as c, _bulk_cache(c):
             c.execute(statement, head)  # takes the write lock, and gives the first position
             first = int(c.lastrowid or 0)
             hashes = leaf_hashes(first, (head,))

@@ -450,3 +450,35 @@ def test_dimension_columns_match_whatever_their_case(imp_cli: Cli, tmp_path: Pat
     [problem] = json.loads(result.stdout)["problems"]
     assert (problem["column"], problem["value"]) == ("caste group", "XX")
     assert "is not a category of SS-HH-03" in problem["problem"]
+
+
+@pytest.mark.sqlite_only("SQLite's page cache")
+def test_a_bulk_insert_gives_the_connection_its_own_page_cache_back(tmp_path: Path) -> None:
+    """The bulk path runs with a larger page cache (ledger/sqlite.py, BULK_CACHE_KIB); the
+    pooled connection has its own again afterwards, also after a refused batch."""
+    import uuid
+
+    from eventsourcing.persistence import IntegrityError
+
+    from ledger.sqlite import BULK_CACHE_KIB
+
+    app = open_ledger(str(tmp_path / "ledger.db"), create=True)
+    try:
+
+        def cache() -> int:
+            with app.factory.datastore.transaction(commit=False) as c:
+                c.execute("PRAGMA cache_size")
+                return int(c.fetchone()[0])
+
+        before = cache()
+        assert before != -BULK_CACHE_KIB
+        ident = uuid.uuid4().hex
+        rows = [(ident, v, "collective-ledger:Report.Opened", b"{}") for v in range(1, 5)]
+        first, last = app.recorder.insert_rows(rows)  # type: ignore[attr-defined]
+        assert last - first == 3
+        assert cache() == before
+        with pytest.raises(IntegrityError):  # the same versions again: refused whole
+            app.recorder.insert_rows(rows)  # type: ignore[attr-defined]
+        assert cache() == before
+    finally:
+        app.close()
