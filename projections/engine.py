@@ -265,6 +265,8 @@ class Projection:
     tables: dict[str, str]
     """table name -> column definitions (without the temporal columns, added here)."""
     indexes: Sequence[str] = ()
+    append_only: frozenset[str] = frozenset()
+    """Tables whose rows are never closed (``valid_to`` stays NULL): they get no index on it."""
     handlers: dict[str, Handler] = field(default_factory=dict)
     every_event: Callable[[Writer, list[EventRecord]], None] | None = None
     """A handler for every event of a page at once (the log index), instead of ``handlers``."""
@@ -298,9 +300,10 @@ class Projection:
     def create_indexes(self, db: ViewDB, cursor: Any) -> None:
         """The indexes, made after the tables are filled when a rebuild fills them in bulk."""
         for table in self.tables:
-            cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {table}_current ON {db.table(table)} (valid_to)"
-            )
+            if table not in self.append_only:
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {table}_current ON {db.table(table)} (valid_to)"
+                )
         for index in self.indexes:
             cursor.execute(index.format(**{t: db.table(t) for t in self.tables}))
 

@@ -26,6 +26,7 @@ LOG = Projection(
         "CREATE INDEX IF NOT EXISTS view_log_recorded ON {view_log} (recorded_at)",
         "CREATE INDEX IF NOT EXISTS view_log_subject ON {view_log} (subject)",
     ),
+    append_only=frozenset({"view_log"}),  # an event's row is true from its position on, always
 )
 
 

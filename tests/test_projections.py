@@ -48,6 +48,30 @@ def test_catching_up_twice_changes_nothing(demo: LedgerApplication) -> None:
     assert _rows(views) == before
 
 
+@pytest.mark.sqlite_only("reads SQLite's catalogue of indexes")
+def test_tables_whose_rows_never_close_have_no_index_on_valid_to(demo: LedgerApplication) -> None:
+    """The log index is append-only: no row of it is ever closed, and no index on valid_to is
+    kept for it (after a catch-up or a rebuild); a table whose rows close keeps one."""
+    views = Views(demo)
+
+    def indexes(table: str) -> set[str]:
+        rows = views.db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table]
+        )
+        return {str(r["name"]) for r in rows if not str(r["name"]).startswith("sqlite_")}
+
+    def check() -> None:
+        assert indexes("view_log") == {"view_log_recorded", "view_log_subject"}
+        assert "view_members_current" in indexes("view_members")
+        closed = views.db.query("SELECT COUNT(*) AS n FROM view_log WHERE valid_to IS NOT NULL")
+        assert closed[0]["n"] == 0
+
+    views.refresh()
+    check()
+    views.rebuild([])
+    check()
+
+
 def test_only_new_events_are_read(demo: LedgerApplication, ctx: Context) -> None:
     views = Views(demo)
     views.refresh()
