@@ -153,13 +153,21 @@ class Measures:
             f"AND status <> 'retracted' ORDER BY {order}"
         )
         with db.transaction(commit=False) as wrapped:
-            cursor = getattr(wrapped, "sqlite_cursor", wrapped)  # the driver's, for fetchmany
-            if hasattr(cursor, "row_factory") and not db.postgres:
+            if db.postgres:  # a server-side cursor: the server sends a page at a time
+                from psycopg.rows import tuple_row
+
+                cursor = wrapped.connection.cursor(name="collective_values", row_factory=tuple_row)
+            else:
+                cursor = getattr(wrapped, "sqlite_cursor", wrapped)  # the driver's, for fetchmany
                 cursor.row_factory = None  # plain tuples: quicker than named rows
-            cursor.execute(statement, [src.collective])
-            pages = iter(lambda: _tuples(cursor.fetchmany(PAGE)), [])
-            for (code, period), group in groupby(chain.from_iterable(pages), itemgetter(0, 1)):
-                yield code, period, list(group)
+            try:
+                cursor.execute(statement, [src.collective])
+                pages = iter(lambda: _tuples(cursor.fetchmany(PAGE)), [])
+                for (code, period), group in groupby(chain.from_iterable(pages), itemgetter(0, 1)):
+                    yield code, period, list(group)
+            finally:
+                if db.postgres:
+                    cursor.close()
 
     def _indicator(self, code: str) -> _Indicator:
         found = self.indicators.get(code)
