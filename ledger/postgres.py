@@ -161,8 +161,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
         Every round trip to the server here is made while the lock is held, so the tree's size
         and the right edge the new leaves hash against (the leaves of the last unfinished block
-        of 16, and each kept subtree on the edge) come in one query; anything else the tree asks
-        for (nothing, in a correct log) is read when asked.
+        of 16, and each kept subtree on the edge) come in one query. That is all a new leaf can
+        hash against; a subtree missing there is refused as missing from the log, and the whole
+        save with it (see :meth:`_insert_once`).
         """
         size, near, edge = self._right_edge(curs)
 
