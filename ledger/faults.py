@@ -24,6 +24,7 @@ __all__ = [
     "denied_rights",
     "describe",
     "login_problem",
+    "open_connection",
     "refused_rights",
     "save_fault",
 ]
@@ -114,6 +115,31 @@ def save_fault(error: BaseException, *, lock_timeout: object, request_id: str | 
     return lost(first_line(cause), request_id)
 
 
+def _connect(settings: dict[str, str], **options: Any) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host=settings["POSTGRES_HOST"],
+        port=settings["POSTGRES_PORT"],
+        dbname=settings["POSTGRES_DBNAME"],
+        user=settings["POSTGRES_USER"],
+        password=settings["POSTGRES_PASSWORD"],
+        connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"]),
+        **options,
+    )
+
+
+def open_connection(store: object, settings: dict[str, str], **options: Any) -> Any:
+    """One plain psycopg connection to ``store`` (``options`` as psycopg takes them), or a
+    :class:`StoreError` that says in one line why not."""
+    import psycopg
+
+    try:
+        return _connect(settings, **options)
+    except psycopg.Error as e:
+        raise StoreError(f"cannot open the store {store}: {connect_reason(str(e))}") from None
+
+
 def login_problem(settings: dict[str, str]) -> str | None:
     """Connect once, directly, with the store's settings: why it fails, in one line, or ``None``.
 
@@ -124,14 +150,7 @@ def login_problem(settings: dict[str, str]) -> str | None:
     import psycopg
 
     try:
-        conn = psycopg.connect(
-            host=settings["POSTGRES_HOST"],
-            port=settings["POSTGRES_PORT"],
-            dbname=settings["POSTGRES_DBNAME"],
-            user=settings["POSTGRES_USER"],
-            password=settings["POSTGRES_PASSWORD"],
-            connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"]),
-        )
+        conn = _connect(settings)
     except psycopg.Error as e:
         return connect_reason(str(e))
     conn.close()

@@ -30,7 +30,7 @@ import base64
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.auditlog import TreeStore, leaf_bytes
-from ledger.sources import Closing, EventRow, LeafRow, SQLiteSource
+from ledger.faults import open_connection
+from ledger.sources import Closing, EventRow, LeafRow, PostgresReader, SQLiteSource
 from ledger.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -120,7 +121,9 @@ class Migration(Closing):
         self.settings = self.target.settings(create=True)
         self.snapshot = _SQLiteSnapshot(self.source)
         try:
-            self.conn = _connect(self.target, self.settings)
+            self.conn: psycopg.Connection[Any] = open_connection(
+                self.target, self.settings, autocommit=True
+            )
         except BaseException:
             self.snapshot.close()
             raise
@@ -190,25 +193,6 @@ def _target_store(text: str) -> Store:
             f"--to must be a postgresql://user:pass@host:port/db URL, not {text.strip()!r}"
         )
     return target
-
-
-def _connect(target: Store, settings: dict[str, str]) -> psycopg.Connection[Any]:
-    import psycopg
-
-    try:
-        return psycopg.connect(
-            host=settings["POSTGRES_HOST"],
-            port=settings["POSTGRES_PORT"],
-            dbname=settings["POSTGRES_DBNAME"],
-            user=settings["POSTGRES_USER"],
-            password=settings["POSTGRES_PASSWORD"],
-            connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"]),
-            autocommit=True,
-        )
-    except psycopg.Error as e:
-        from ledger.faults import connect_reason  # the same words as every other command
-
-        raise StoreError(f"cannot open the store {target}: {connect_reason(str(e))}") from None
 
 
 def _recorder(settings: dict[str, str], target: Store) -> LedgerPostgresRecorder:
@@ -500,7 +484,7 @@ class _Copy:
         """The ledger's own verification of the copy, before it commits."""
         from ledger.verify import verify
 
-        with _TransactionSource(self) as source:
+        with _transaction_source(self) as source:
             report = verify(source)
         if not report.ok:
             raise MigrationError(
@@ -509,48 +493,17 @@ class _Copy:
         return report
 
 
-class _TransactionSource(Closing):
+def _transaction_source(copy: _Copy) -> PostgresReader:
     """The copy as :func:`ledger.verify.verify` reads a PostgreSQL ledger, but through the
     migration's own transaction (the copy is not committed yet, so no other connection sees it)."""
-
-    def __init__(self, copy: _Copy) -> None:
-        from psycopg.sql import SQL
-
-        self.copy = copy
-        self.description = str(copy.target)
-        self._cursors: list[Any] = []
-        self._events = SQL(
-            "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
-            "topic, state FROM {0} ORDER BY notification_id"
-        ).format(copy.events_table)
-        self._leaves = SQL("SELECT leaf, position, hash FROM {0} ORDER BY leaf").format(
-            copy.leaves_table
-        )
-
-    def _stream(self, query: Query, name: str) -> Iterator[Any]:
-        cursor = self.copy.conn.cursor(name=name)
-        self._cursors.append(cursor)
-        cursor.itersize = BATCH
-        cursor.execute(query)
-        return iter(cursor)
-
-    def events(self) -> Iterator[EventRow]:
-        return self._stream(self._events, "migrate_verify_events")
-
-    def leaves(self) -> Iterator[LeafRow]:
-        return self._stream(self._leaves, "migrate_verify_leaves")
-
-    def origin(self) -> str | None:
-        from psycopg.sql import SQL
-
-        found = self.copy._one(
-            SQL("SELECT value FROM {0} WHERE key = 'origin'").format(self.copy.meta_table)
-        )
-        return None if found is None else str(found)
-
-    def close(self) -> None:
-        for cursor in self._cursors:
-            cursor.close()
+    return PostgresReader(
+        copy.conn,
+        str(copy.target),
+        events=copy.events_table,
+        leaves=copy.leaves_table,
+        meta=copy.meta_table,
+        owned=False,
+    )
 
 
 # -- small helpers ---------------------------------------------------------------------------

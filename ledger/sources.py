@@ -27,6 +27,7 @@ __all__ = [
     "EventRow",
     "EventSource",
     "LeafRow",
+    "PostgresReader",
     "PostgresSource",
     "SQLiteSource",
     "open_source",
@@ -117,47 +118,26 @@ class SQLiteSource(Closing):
         self.conn.close()
 
 
-class PostgresSource(Closing):
-    """A PostgreSQL ledger, read in one repeatable-read, read-only transaction."""
+class PostgresReader(Closing):
+    """The events, leaves and origin of a PostgreSQL ledger, streamed through server-side cursors
+    of ``conn`` (its tables given as psycopg SQL); the connection is closed with the reader when
+    ``owned``."""
 
-    def __init__(self, store: Store, application_name: str) -> None:
-        import psycopg
-        from psycopg.sql import SQL, Identifier
+    def __init__(
+        self, conn: Any, description: str, *, events: Any, leaves: Any, meta: Any, owned: bool
+    ) -> None:
+        from psycopg.sql import SQL
 
-        settings = store.settings(create=False)
-        self.description = str(store)
-        try:
-            self.conn = psycopg.connect(
-                host=settings["POSTGRES_HOST"],
-                port=settings["POSTGRES_PORT"],
-                dbname=settings["POSTGRES_DBNAME"],
-                user=settings["POSTGRES_USER"],
-                password=settings["POSTGRES_PASSWORD"],
-                connect_timeout=int(settings["POSTGRES_CONNECT_TIMEOUT"]),
-            )
-        except psycopg.Error as e:
-            from ledger.faults import connect_reason
-
-            raise StoreError(f"cannot open the store {store}: {connect_reason(str(e))}") from None
+        self.conn = conn
+        self.description = description
+        self.owned = owned
         self._cursors: list[Any] = []
-        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        self.conn.read_only = True
-        schema = Identifier(settings["POSTGRES_SCHEMA"])
         self._events = SQL(
             "SELECT notification_id, replace(originator_id::text, '-', ''), originator_version, "
-            "topic, state FROM {0}.{1} ORDER BY notification_id"
-        ).format(schema, Identifier(f"{application_name.lower()}_events"))
-        self._leaves = SQL(
-            "SELECT leaf, position, hash FROM {0}.ledger_leaves ORDER BY leaf"
-        ).format(schema)
-        self._meta = SQL("SELECT value FROM {0}.ledger_meta WHERE key = 'origin'").format(schema)
-        try:
-            self.conn.execute(SQL("SELECT 1 FROM {0}.ledger_leaves LIMIT 1").format(schema))
-        except psycopg.Error:
-            self.conn.close()
-            raise StoreError(
-                f"no ledger at {store}: create one with `collective init` or point --store at one"
-            ) from None
+            "topic, state FROM {0} ORDER BY notification_id"
+        ).format(events)
+        self._leaves = SQL("SELECT leaf, position, hash FROM {0} ORDER BY leaf").format(leaves)
+        self._meta = SQL("SELECT value FROM {0} WHERE key = 'origin'").format(meta)
 
     def _stream(self, query: Any, name: str) -> Iterator[Any]:
         cursor = self.conn.cursor(name=name)
@@ -179,7 +159,39 @@ class PostgresSource(Closing):
     def close(self) -> None:
         for cursor in self._cursors:
             cursor.close()
-        self.conn.close()
+        if self.owned:
+            self.conn.close()
+
+
+class PostgresSource(PostgresReader):
+    """A PostgreSQL ledger, read in one repeatable-read, read-only transaction."""
+
+    def __init__(self, store: Store, application_name: str) -> None:
+        import psycopg
+        from psycopg.sql import SQL, Identifier
+
+        from ledger.faults import open_connection
+
+        settings = store.settings(create=False)
+        conn = open_connection(store, settings)
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        schema = Identifier(settings["POSTGRES_SCHEMA"])
+        super().__init__(
+            conn,
+            str(store),
+            events=SQL("{0}.{1}").format(schema, Identifier(f"{application_name.lower()}_events")),
+            leaves=SQL("{0}.ledger_leaves").format(schema),
+            meta=SQL("{0}.ledger_meta").format(schema),
+            owned=True,
+        )
+        try:
+            conn.execute(SQL("SELECT 1 FROM {0}.ledger_leaves LIMIT 1").format(schema))
+        except psycopg.Error:
+            conn.close()
+            raise StoreError(
+                f"no ledger at {store}: create one with `collective init` or point --store at one"
+            ) from None
 
 
 class BundleError(ValueError):
