@@ -311,6 +311,22 @@ def refused(result: Result, message: str) -> None:
     assert result.stderr.strip().splitlines() == [f"Error: {message}"]
 
 
+def everything_verifies(store: str) -> int:
+    """The ledger at ``store`` verifies, in-process and through `collective verify`, with one
+    leaf per event; the number of events."""
+    from cli.main import main
+    from ledger.sources import open_source
+    from ledger.verify import verify
+
+    with open_source(store) as source:
+        found = verify(source)
+    assert found.ok, found.problems
+    assert found.events == found.leaves
+    result = CliRunner().invoke(main, ["--store", store, "verify"])
+    assert result.exit_code == 0, result.output
+    return int(found.events)
+
+
 # -- the demo ------------------------------------------------------------------------------
 
 

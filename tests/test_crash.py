@@ -17,14 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import everything_verifies
 
-from cli.main import main
 from domain.collective import Settings
 from ledger.application import Context, open_ledger
 from ledger.core import LedgerCore
-from ledger.sources import open_source
-from ledger.verify import verify
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -79,16 +76,6 @@ def _set_up(store: str) -> int:
         app.close()
 
 
-def _everything_verifies(store: str) -> int:
-    with open_source(store) as source:
-        found = verify(source)
-    assert found.ok, found.problems
-    assert found.events == found.leaves
-    result = CliRunner().invoke(main, ["--store", store, "verify"])
-    assert result.exit_code == 0, result.output
-    return found.events
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_sqlite_killed_mid_batch(tmp_path: Path, seed: int) -> None:
@@ -105,7 +92,7 @@ def test_sqlite_killed_mid_batch(tmp_path: Path, seed: int) -> None:
     finally:
         conn.close()
     assert events == leaves
-    assert _everything_verifies(store) == events > 1000
+    assert everything_verifies(store) == events > 1000
     assert (events - first) % 1000 == 0  # a batch cut short left nothing behind
 
 
@@ -118,6 +105,6 @@ def test_postgresql_killed_mid_batch(pg_url: str) -> None:
     _write_and_kill(pg_url, seed=7)
     with psycopg.connect(pg_url) as conn:
         leaves = conn.execute("SELECT COUNT(*) FROM ledger_leaves").fetchone()
-    events = _everything_verifies(pg_url)
+    events = everything_verifies(pg_url)
     assert leaves == (events,) and events > 1000
     assert (events - first) % 1000 == 0

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import everything_verifies
 from following import CODE, ROOT, SLUG, census, set_up
 
 from domain.reporting import Report, ReportKey
 from ledger.application import open_ledger
-from ledger.sources import open_source
-from ledger.verify import verify
 from projections.registry import Views
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -193,20 +192,6 @@ def _all_at_once(
     return results
 
 
-def _verified(store: str) -> int:
-    with open_source(store) as source:
-        found = verify(source)
-    assert found.ok, found.problems
-    assert found.events == found.leaves
-    from click.testing import CliRunner
-
-    from cli.main import main
-
-    result = CliRunner().invoke(main, ["--store", store, "verify"])
-    assert result.exit_code == 0, result.output
-    return found.events
-
-
 def test_eight_writers_for_different_organisations_lose_nothing(pg_url: str) -> None:
     count = 40
     app = set_up(pg_url, ORGS)
@@ -230,7 +215,7 @@ def test_eight_writers_for_different_organisations_lose_nothing(pg_url: str) -> 
     assert Counter(org for org, *_ in submitted) == dict.fromkeys(ORGS, count)
     opened = [e for e in events if e[3].endswith(":Report.Opened")]
     assert len(opened) == WRITERS * count // 5  # one report a quarter, five cells each
-    assert _verified(pg_url) == len(events)
+    assert everything_verifies(pg_url) == len(events)
 
     app = open_ledger(pg_url)
     try:
@@ -292,7 +277,7 @@ def test_eight_writers_on_one_cell_conflict_in_one_line_and_converge(pg_url: str
     chain = [state for *_, topic, state in ours if "Value" in topic]
     for earlier, later in itertools.pairwise(chain):
         assert later["previous_value"] == earlier["value"]
-    assert _verified(pg_url) == len(events)
+    assert everything_verifies(pg_url) == len(events)
 
     app = open_ledger(pg_url)
     try:
@@ -361,4 +346,4 @@ def test_an_import_while_seven_others_record_single_values(pg_url: str, tmp_path
     assert by_org == recorded + Counter({"brac": rows})
     imported_events = [e for e in events if first <= e[0] <= last]
     assert len(imported_events) == imported["events"] == rows + rows // 5  # values and reports
-    assert _verified(pg_url) == len(events)
+    assert everything_verifies(pg_url) == len(events)
