@@ -252,6 +252,28 @@ class Writer:
 Handler = Callable[[Writer, EventRecord], None]
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """Rows of ``table`` made by the database from the events of one name, in a full rebuild.
+
+    ``select`` reads ``e``: one row per event, with its position as ``e.rowid`` and each JSON
+    member of ``fields`` (paths in the event's state, such as ``meta.collective``) as a column
+    named by its path with dots as underscores (``e.meta_collective``). It gives the table's
+    columns, temporal ones included. The rebuild takes each field out of the stored JSON once
+    for every projection that needs it (SQLite parses an event once a statement, and finding a
+    member in it costs a small part of that), in slices of the log.
+    """
+
+    table: str
+    fields: tuple[str, ...]
+    select: str
+
+
+def bulk_column(path: str) -> str:
+    """The column of ``e`` that holds the state's member at ``path`` (see :class:`Bulk`)."""
+    return path.replace(".", "_")
+
+
 @dataclass
 class Projection:
     """A read model: its tables, its handlers by event name, and a schema version.
@@ -270,11 +292,10 @@ class Projection:
     handlers: dict[str, Handler] = field(default_factory=dict)
     every_event: Callable[[Writer, list[EventRecord]], None] | None = None
     """A handler for every event of a page at once (the log index), instead of ``handlers``."""
-    bulk: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """For a full rebuild on SQLite: event name -> (table, SELECT over ``stored_events e``
-    giving that table's rows, temporal columns included, for the events of that name). The
-    database engine then projects the most numerous events in one statement; the handlers do
-    the same for a catch-up, and the property tests check that both give the same rows."""
+    bulk: dict[str, Bulk] = field(default_factory=dict)
+    """For a full rebuild on SQLite: event name -> how the database projects the events of that
+    name (the most numerous ones) by itself. The handlers do the same for a catch-up, and the
+    property tests check that both give the same rows."""
 
     REGISTRY: ClassVar[dict[str, Projection]] = {}
 
@@ -290,6 +311,8 @@ class Projection:
 
     def create(self, db: ViewDB, cursor: Any, *, indexes: bool = True) -> None:
         for table, columns in self.tables.items():
+            if not db.postgres:  # SQLite's INTEGER PRIMARY KEY is the rowid: no index beside it
+                columns = columns.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY")
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {db.table(table)} ({columns}, "
                 "valid_from BIGINT NOT NULL, valid_to BIGINT)"
@@ -550,22 +573,63 @@ def rebuild(
         if not db.postgres:
             cursor.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
             upto = int(cursor.fetchone()[0])
-            for projection in projections:
-                for name, (table, select) in projection.bulk.items():
-                    topic = f"{TOPIC_PREFIX}:{name}"
-                    if getattr(event_class(topic), "class_version", 1) != 1:
-                        continue  # events that need upcasting go through the handlers
-                    cursor.execute(
-                        "WITH e AS (SELECT rowid, CAST(state AS TEXT) AS state FROM "
-                        "stored_events WHERE topic = ? AND rowid <= ?) "
-                        f"INSERT INTO {db.table(table)} {select}",
-                        [topic, upto],
-                    )
-                    bulked.add((projection.name, name))
-            for projection in projections:
-                projection.create_indexes(db, cursor)
+            bulked = _bulk_project(db, cursor, projections, upto)
+            # SQLite sorts the rows of a large index in parallel with helper threads when told to
+            cursor.execute(f"PRAGMA threads = {SORT_THREADS}")
+            try:
+                for projection in projections:
+                    projection.create_indexes(db, cursor)
+            finally:
+                cursor.execute("PRAGMA threads = 0")
     catch_up(db, projections, progress=progress, done=(frozenset(bulked), upto))
     return int(db.app.event_count())
+
+
+SORT_THREADS = 2
+"""Helper threads SQLite may use to sort while a rebuild makes the views' indexes."""
+
+BULK_SLICE = 16_384
+"""Log positions a full rebuild stages at a time (a few MB of fields, in SQLite's page cache)."""
+
+
+def _bulk_project(
+    db: ViewDB, cursor: Any, projections: Sequence[Projection], upto: int
+) -> set[tuple[str, str]]:
+    """Project the events that projections can project in bulk, up to position ``upto``.
+
+    For each event name, slice by slice of the log: the fields all its projections read are
+    taken out of the stored JSON once into a temporary table, then each projection's rows are
+    made from that table. Returns the (projection, event name) pairs done.
+    """
+    by_name: dict[str, list[tuple[Projection, Bulk]]] = {}
+    for projection in projections:
+        for name, bulk in projection.bulk.items():
+            topic = f"{TOPIC_PREFIX}:{name}"
+            if getattr(event_class(topic), "class_version", 1) != 1:
+                continue  # events that need upcasting go through the handlers
+            by_name.setdefault(name, []).append((projection, bulk))
+    done: set[tuple[str, str]] = set()
+    for name, specs in by_name.items():
+        fields = list(dict.fromkeys(f for _, bulk in specs for f in bulk.fields))
+        columns = ", ".join(bulk_column(f) for f in fields)
+        taken = ", ".join(f"json_extract(state, '$.{f}')" for f in fields)
+        cursor.execute(f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, {columns})")
+        try:
+            for start in range(0, upto, BULK_SLICE):
+                cursor.execute(
+                    f"INSERT INTO temp.bulk_event SELECT rowid, {taken} FROM ("
+                    "SELECT rowid, CAST(state AS TEXT) AS state FROM stored_events "
+                    "WHERE topic = ? AND rowid > ? AND rowid <= ?)",
+                    [f"{TOPIC_PREFIX}:{name}", start, min(start + BULK_SLICE, upto)],
+                )
+                for _, bulk in specs:
+                    select = bulk.select.replace("{e}", "temp.bulk_event e")
+                    cursor.execute(f"INSERT INTO {db.table(bulk.table)} {select}")
+                cursor.execute("DELETE FROM temp.bulk_event")
+        finally:
+            cursor.execute("DROP TABLE temp.bulk_event")
+        done.update((projection.name, name) for projection, _ in specs)
+    return done
 
 
 def _name(topic: str) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from projections.engine import EventRecord, Projection, ViewDB, Writer
+from projections.engine import Bulk, EventRecord, Projection, ViewDB, Writer
 
 __all__ = ["LOG", "authorities", "describe", "position_at", "summaries"]
 
 LOG = Projection(
     name="log",
-    schema=3,
+    schema=4,  # 4: the position is the table's rowid on SQLite
     tables={
         "view_log": "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, "
         "event TEXT NOT NULL, subject TEXT NOT NULL, collective TEXT, "
@@ -128,29 +128,30 @@ def _utc(text: str) -> str:
 LOG.every_event = _index
 
 
-def _bulk_log(name: str, subject: str) -> tuple[str, str]:
-    """The log index rows of events named ``name`` whose subject is the SQL ``subject``."""
-    state = "e.state"
-    stamp = f"json_extract({state}, '$.timestamp')"
-    return "view_log", (
+_LOG_FIELDS = ("timestamp", "meta.actor", "meta.collective", "meta.effective", "meta.reason",
+               "decision")  # fmt: skip
+
+
+def _bulk_log(name: str, subject: str, fields: tuple[str, ...]) -> Bulk:
+    """The log index rows of events named ``name`` whose subject is the SQL ``subject`` (made
+    from the state's ``fields``)."""
+    stamp = "e.timestamp"
+    return Bulk(
+        "view_log",
+        _LOG_FIELDS + fields,
         f"SELECT e.rowid, CASE WHEN length({stamp}) = 27 THEN {stamp} "
         f"WHEN length({stamp}) = 20 THEN substr({stamp}, 1, 19) || '.000000Z' END, "
-        f"json_extract({state}, '$.meta.actor'), '{name}', {subject}, "
-        f"json_extract({state}, '$.meta.collective'), json_extract({state}, '$.meta.effective'), "
-        f"json_extract({state}, '$.meta.reason'), "
-        f"COALESCE(json_extract({state}, '$.decision'), ''), e.rowid, NULL "
-        "FROM e"
+        f"e.meta_actor, '{name}', {subject}, e.meta_collective, e.meta_effective, "
+        "e.meta_reason, COALESCE(e.decision, ''), e.rowid, NULL FROM {e}",
     )
 
 
-_VALUE_SUBJECT = (
-    "'value:' || json_extract(e.state, '$.code') || '/' || "
-    "json_extract(e.state, '$.org') || '/' || "
-    "json_extract(e.state, '$.period')"
-)
+_VALUE_SUBJECT = "'value:' || e.code || '/' || e.org || '/' || e.period"
 LOG.bulk = {
-    "Report.Opened": _bulk_log("Report.Opened", _VALUE_SUBJECT),
-    "Report.ValueSubmitted": _bulk_log("Report.ValueSubmitted", _VALUE_SUBJECT),
+    "Report.Opened": _bulk_log("Report.Opened", _VALUE_SUBJECT, ("code", "org", "period")),
+    "Report.ValueSubmitted": _bulk_log(
+        "Report.ValueSubmitted", _VALUE_SUBJECT, ("code", "org", "period")
+    ),
 }
 
 

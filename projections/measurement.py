@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from projections.engine import EventRecord, Projection, Writer
+from projections.engine import Bulk, EventRecord, Projection, Writer
 
 if TYPE_CHECKING:
     from domain.measurement import Cell, Definition, Group, Version
@@ -75,18 +75,13 @@ MEASUREMENT = Projection(
 
 _REVIEWED = {"approve": "approved", "query": "queried", "return": "returned"}
 
-_S = "e.state"
 MEASUREMENT.bulk = {
     # The same rows as ``_submitted`` below, projected by the database in a full rebuild.
-    "Report.ValueSubmitted": (
+    "Report.ValueSubmitted": Bulk(
         VALUES,
-        (
-            f"SELECT json_extract({_S}, '$.meta.collective'), json_extract({_S}, '$.code'), "
-            f"json_extract({_S}, '$.org'), json_extract({_S}, '$.period'), "
-            f"json_extract({_S}, '$.cell'), json_extract({_S}, '$.version'), "
-            f"json_extract({_S}, '$.value'), json_extract({_S}, '$.text'), 'submitted', NULL, "
-            "e.rowid, e.rowid, e.rowid, NULL FROM e"
-        ),
+        ("meta.collective", "code", "org", "period", "cell", "version", "value", "text"),
+        "SELECT e.meta_collective, e.code, e.org, e.period, e.cell, e.version, e.value, e.text, "
+        "'submitted', NULL, e.rowid, e.rowid, e.rowid, NULL FROM {e}",
     ),
 }
 

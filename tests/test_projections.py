@@ -40,6 +40,35 @@ def test_catching_up_step_by_step_equals_a_rebuild(demo: LedgerApplication) -> N
     assert stepwise["view_members"], "the demo has members"
 
 
+@pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
+def test_a_rebuild_staged_in_small_slices_equals_catching_up_step_by_step(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuild takes the bulk events' fields out in slices of the log: slices of 7
+    positions cut through reports and pages, and give the rows a catch-up gives."""
+    views = Views(demo)
+    assert views.refresh() == demo.event_count()
+    stepwise = _rows(views)
+    monkeypatch.setattr(engine, "BULK_SLICE", 7)
+    done: list[set[tuple[str, str]]] = []
+    staged = engine._bulk_project
+
+    def bulk_project(*args: Any) -> set[tuple[str, str]]:
+        done.append(staged(*args))
+        return done[-1]
+
+    monkeypatch.setattr(engine, "_bulk_project", bulk_project)
+    assert views.rebuild([]) == demo.event_count()
+    assert done == [
+        {
+            ("log", "Report.Opened"),
+            ("log", "Report.ValueSubmitted"),
+            ("measurement", "Report.ValueSubmitted"),
+        }
+    ]
+    assert _rows(views) == stepwise
+
+
 def test_catching_up_twice_changes_nothing(demo: LedgerApplication) -> None:
     views = Views(demo)
     assert views.refresh() == demo.event_count()
