@@ -124,6 +124,23 @@ def test_status_as_of_equals_what_it_printed_then(ss_cli: Cli) -> None:
     assert earlier == before
 
 
+def test_the_latest_period_as_of_a_moment_before_a_later_period_was_reported(
+    ss_cli: Cli,
+) -> None:
+    ok(ss_cli("indicator", "define", "SS-FIN-01", "--name", "Bank accounts", "--unit",
+              "percent", "--direction", "up", "--cadence", "quarterly"))  # fmt: skip
+    assert _status(ss_cli)["latest_period"] is None
+    submit = ("value", "submit", "SS-FIN-01", "--org", "hasiru-dala", "--value")
+    ok(ss_cli(*submit, "41", "--period", "2024Q2"))
+    ok(ss_cli(*submit, "40", "--period", "2024Q1"))
+    moment = json.loads(ok(ss_cli("log", "--json")).stdout)[-1]["recorded_at"]
+    assert _status(ss_cli)["latest_period"] == "2024Q2"  # the latest end, not the latest recorded
+    ok(ss_cli(*submit, "43", "--period", "2024Q3"))
+    assert _status(ss_cli)["latest_period"] == "2024Q3"
+    earlier = _status(ss_cli, "--as-of", moment.replace("Z", "+00:00"))
+    assert earlier["latest_period"] == "2024Q2"
+
+
 def test_status_on_the_demo(demo_file: Path, tmp_path: Path) -> None:
     copy = tmp_path / "demo.db"
     shutil.copyfile(demo_file, copy)
