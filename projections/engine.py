@@ -597,39 +597,48 @@ def _bulk_project(
 ) -> set[tuple[str, str]]:
     """Project the events that projections can project in bulk, up to position ``upto``.
 
-    For each event name, slice by slice of the log: the fields all its projections read are
-    taken out of the stored JSON once into a temporary table, then each projection's rows are
-    made from that table. Returns the (projection, event name) pairs done.
+    Slice by slice of the log, in one pass over it: the fields that the projections read from
+    the events of those names are taken out of the stored JSON once, into a temporary table,
+    then each projection's rows are made from that table. Returns the (projection, event name)
+    pairs done.
     """
-    by_name: dict[str, list[tuple[Projection, Bulk]]] = {}
+    specs: list[tuple[Projection, str, Bulk]] = []
     for projection in projections:
         for name, bulk in projection.bulk.items():
-            topic = f"{TOPIC_PREFIX}:{name}"
-            if getattr(event_class(topic), "class_version", 1) != 1:
+            if getattr(event_class(f"{TOPIC_PREFIX}:{name}"), "class_version", 1) != 1:
                 continue  # events that need upcasting go through the handlers
-            by_name.setdefault(name, []).append((projection, bulk))
-    done: set[tuple[str, str]] = set()
-    for name, specs in by_name.items():
-        fields = list(dict.fromkeys(f for _, bulk in specs for f in bulk.fields))
-        columns = ", ".join(bulk_column(f) for f in fields)
-        taken = ", ".join(f"json_extract(state, '$.{f}')" for f in fields)
-        cursor.execute(f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, {columns})")
-        try:
-            for start in range(0, upto, BULK_SLICE):
-                cursor.execute(
-                    f"INSERT INTO temp.bulk_event SELECT rowid, {taken} FROM ("
-                    "SELECT rowid, CAST(state AS TEXT) AS state FROM stored_events "
-                    "WHERE topic = ? AND rowid > ? AND rowid <= ?)",
-                    [f"{TOPIC_PREFIX}:{name}", start, min(start + BULK_SLICE, upto)],
-                )
-                for _, bulk in specs:
-                    select = bulk.select.replace("{e}", "temp.bulk_event e")
-                    cursor.execute(f"INSERT INTO {db.table(bulk.table)} {select}")
-                cursor.execute("DELETE FROM temp.bulk_event")
-        finally:
-            cursor.execute("DROP TABLE temp.bulk_event")
-        done.update((projection.name, name) for projection, _ in specs)
-    return done
+            specs.append((projection, name, bulk))
+    if not specs:
+        return set()
+    topics = sorted({f"{TOPIC_PREFIX}:{name}" for _, name, _ in specs})
+    fields = list(dict.fromkeys(f for _, _, bulk in specs for f in bulk.fields))
+    columns = ", ".join(bulk_column(f) for f in fields)
+    taken = ", ".join(f"json_extract(state, '$.{f}')" for f in fields)
+    statements = [
+        f"INSERT INTO {db.table(bulk.table)} "
+        + bulk.select.replace(
+            "{e}", f"(SELECT * FROM temp.bulk_event WHERE topic = '{TOPIC_PREFIX}:{name}') e"
+        )
+        for _, name, bulk in specs
+    ]
+    marks = ", ".join("?" for _ in topics)
+    cursor.execute(
+        f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, topic TEXT, {columns})"
+    )
+    try:
+        for start in range(0, upto, BULK_SLICE):
+            cursor.execute(
+                f"INSERT INTO temp.bulk_event SELECT rowid, topic, {taken} FROM ("
+                "SELECT rowid, topic, CAST(state AS TEXT) AS state FROM stored_events "
+                f"WHERE rowid > ? AND rowid <= ? AND topic IN ({marks}))",
+                [start, min(start + BULK_SLICE, upto), *topics],
+            )
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.execute("DELETE FROM temp.bulk_event")
+    finally:
+        cursor.execute("DROP TABLE temp.bulk_event")
+    return {(projection.name, name) for projection, name, _ in specs}
 
 
 def _name(topic: str) -> str:
