@@ -8,7 +8,10 @@ Prints, in one run on a ledger of 1,000,000 events (``--events`` to change):
 - the catch-up after one new event (target at most 20 ms);
 - ``collective status --as-of`` on that ledger, as a whole command (target at most 1 s).
 
-    .venv/bin/python bench/rebuild.py [--events 1000000]
+    .venv/bin/python bench/rebuild.py [--events 1000000] [--ledger FILE]
+
+``--ledger FILE`` keeps the generated ledger in FILE and, when FILE exists already, measures a
+copy of it instead of generating one (the generation takes minutes).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -92,14 +96,22 @@ def in_child(script: str, path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--ledger", type=Path, help="keep the ledger here; reuse it if present")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="collective-bench-") as folder:
         path = Path(folder) / "ledger.db"
-        seconds = build(path, args.events)
-        print(
-            f"built a ledger of {args.events:,} events in {seconds:.1f} s "
-            f"({path.stat().st_size / 1e6:.0f} MB)"
-        )
+        kept: Path | None = args.ledger
+        if kept is not None and kept.exists():
+            shutil.copyfile(kept, path)
+            print(f"a copy of {kept} ({path.stat().st_size / 1e6:.0f} MB)")
+        else:
+            seconds = build(path, args.events)
+            print(
+                f"built a ledger of {args.events:,} events in {seconds:.1f} s "
+                f"({path.stat().st_size / 1e6:.0f} MB)"
+            )
+            if kept is not None:
+                shutil.copyfile(path, kept)
         count, baseline = raw_baseline(path)
         rebuilt = in_child(REBUILD, path)
         rate = rebuilt["events"] / rebuilt["seconds"]
