@@ -414,7 +414,11 @@ def positions(db: ViewDB) -> dict[str, int]:
 
 
 def _decode(row: tuple[int, str, int, str, bytes]) -> EventRecord:
-    position, aggregate_id, version, topic, data = row
+    return decode(*row)
+
+
+def decode(position: int, aggregate_id: str, version: int, topic: str, data: bytes) -> EventRecord:
+    """A stored event as projections see it: its JSON state, brought to its class's version."""
     state = orjson.loads(data)
     if "class_version" in state or getattr(event_class(topic), "class_version", 1) > 1:
         decode_state(event_class(topic), state)

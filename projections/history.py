@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.log import summaries
+from projections.log import wording
 from projections.registry import Views
 
 __all__ = ["LogEntry", "history"]
@@ -66,12 +66,15 @@ def history(
         where.append("position <= ?")
         params.append(views.position(as_of) or 0)
     rows = db.query(
-        "SELECT position, recorded_at, actor, event, subject, collective, effective, "
-        f"reason FROM {db.table('view_log')} WHERE {' AND '.join(where)} ORDER BY position",
+        "SELECT position, recorded_at, actor, event, subject, collective "
+        f"FROM {db.table('view_log')} WHERE {' AND '.join(where)} ORDER BY position",
         params,
     )
     for chunk in range(0, len(rows), 1000):
         page = rows[chunk : chunk + 1000]
-        worded = summaries(views.app, [row["position"] for row in page])
+        worded = wording(views.app, [row["position"] for row in page])
         for row in page:
-            yield LogEntry(**row, summary=worded[row["position"]])
+            shown = worded[row["position"]]
+            yield LogEntry(
+                **row, summary=shown.summary, effective=shown.effective, reason=shown.reason
+            )

@@ -1,26 +1,28 @@
 """The log index: one row per event (position, recorded time, actor, event, subject, collective).
 
 It answers "which position was the last one recorded at time T" for every ``--as-of``, and lets
-``collective log`` and ``collective trace`` filter without decoding the whole log. The one-line
-summaries are worded when they are shown (:func:`summaries`), from the events themselves.
+``collective log`` and ``collective trace`` filter without decoding the whole log. What is only
+shown (the one-line summary, the effective date, the reason, the decisions named as authority)
+is read from the events themselves when they are shown (:func:`wording`): the index holds what
+the commands filter on, and a rebuild writes no more than that.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from projections.engine import Bulk, EventRecord, Projection, ViewDB, Writer
+from projections.engine import Bulk, EventRecord, Projection, ViewDB, Writer, decode
 
-__all__ = ["LOG", "authorities", "describe", "position_at", "summaries"]
+__all__ = ["LOG", "Worded", "authorities", "describe", "position_at", "wording"]
 
 LOG = Projection(
     name="log",
-    schema=4,  # 4: the position is the table's rowid on SQLite
+    schema=5,  # 4: the position is the table's rowid on SQLite; 5: what is only shown left out
     tables={
         "view_log": "position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, "
-        "event TEXT NOT NULL, subject TEXT NOT NULL, collective TEXT, "
-        "effective TEXT NOT NULL, reason TEXT, authority TEXT NOT NULL",
+        "event TEXT NOT NULL, subject TEXT NOT NULL, collective TEXT",
     },
     indexes=(
         "CREATE INDEX IF NOT EXISTS view_log_recorded ON {view_log} (recorded_at)",
@@ -99,16 +101,13 @@ def _index(writer: Writer, records: list[EventRecord]) -> None:
                 record.name,
                 _subject(record),
                 meta.get("collective"),
-                meta["effective"],
-                meta.get("reason"),
-                " ".join(authorities(record)),
                 record.position,
             )
         )
     writer.flush()
     writer.cursor.executemany(
         writer.db.sql(
-            f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+            f"INSERT INTO {writer.db.table('view_log')} VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"
         ),
         rows,
     )
@@ -128,8 +127,7 @@ def _utc(text: str) -> str:
 LOG.every_event = _index
 
 
-_LOG_FIELDS = ("timestamp", "meta.actor", "meta.collective", "meta.effective", "meta.reason",
-               "decision")  # fmt: skip
+_LOG_FIELDS = ("timestamp", "meta.actor", "meta.collective")
 
 
 def _bulk_log(name: str, subject: str, fields: tuple[str, ...]) -> Bulk:
@@ -141,8 +139,8 @@ def _bulk_log(name: str, subject: str, fields: tuple[str, ...]) -> Bulk:
         _LOG_FIELDS + fields,
         f"SELECT e.rowid, CASE WHEN length({stamp}) = 27 THEN {stamp} "
         f"WHEN length({stamp}) = 20 THEN substr({stamp}, 1, 19) || '.000000Z' END, "
-        f"e.meta_actor, '{name}', {subject}, e.meta_collective, e.meta_effective, "
-        "e.meta_reason, COALESCE(e.decision, ''), e.rowid, NULL FROM {e}",
+        f"e.meta_actor, '{name}', {subject}, e.meta_collective, e.rowid, NULL "
+        "FROM {e}",
     )
 
 
@@ -155,15 +153,33 @@ LOG.bulk = {
 }
 
 
-def summaries(app: Any, positions: list[int]) -> dict[int, str]:
-    """The one-line summary of the events at ``positions``, read from the store."""
-    found: dict[int, str] = {}
+@dataclass(frozen=True)
+class Worded:
+    """What is shown of an event beside its row of the log index."""
+
+    summary: str
+    effective: str
+    reason: str | None
+    authorities: list[str]
+    """The decisions the event names as its authority (see :func:`authorities`)."""
+
+
+def wording(app: Any, positions: list[int]) -> dict[int, Worded]:
+    """The summary, effective date, reason and authorities of the events at ``positions``, read
+    from the store."""
+    found: dict[int, Worded] = {}
     wanted = set(positions)
     for start, stop in _runs(sorted(wanted)):
         for n in app.recorder.select_notifications(start, stop - start + 1, stop=stop):
             if n.id in wanted:
                 event: Any = app.mapper.to_domain_event(n)
-                found[n.id] = str(event.summary())
+                record = decode(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+                found[n.id] = Worded(
+                    summary=str(event.summary()),
+                    effective=record.meta["effective"],
+                    reason=record.meta.get("reason"),
+                    authorities=authorities(record),
+                )
     return found
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain.errors import NotFound
 from projections.decision_register import counted_positions
-from projections.log import summaries
+from projections.log import wording
 from projections.registry import Views
 
 __all__ = ["REFERENCE_FORMS", "trace"]
@@ -25,18 +25,23 @@ def trace(views: Views, collective: str, ref: str, at: int | None) -> dict[str, 
     ref = ref.strip()
     limit = "" if at is None else f" AND position <= {int(at)}"
     events = db.query(
-        "SELECT position, recorded_at, actor, event, effective, reason, authority "
+        "SELECT position, recorded_at, actor, event "
         f"FROM {db.table('view_log')} WHERE subject = ? AND (collective = ? OR collective IS NULL)"
         f"{limit} ORDER BY position",
         [ref, collective],
     )
     if not events:
         raise NotFound("reference", ref, f"nothing recorded under it; use {REFERENCE_FORMS}")
-    refs = list(dict.fromkeys(r for e in events for r in e["authority"].split()))
-    worded = summaries(views.app, [e["position"] for e in events])
+    worded = wording(views.app, [e["position"] for e in events])
     for event in events:
-        event["summary"] = worded[event["position"]]
-        event["authorised_by"] = event.pop("authority").split()
+        shown = worded[event["position"]]
+        event.update(
+            effective=shown.effective,
+            reason=shown.reason,
+            summary=shown.summary,
+            authorised_by=shown.authorities,
+        )
+    refs = list(dict.fromkeys(r for e in events for r in e["authorised_by"]))
     return {
         "ref": ref,
         "events": events,

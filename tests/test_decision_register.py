@@ -286,14 +286,16 @@ def test_an_open_decision_shows_the_positions_of_the_members_seated_as_of_then(
 def _just_before(views: Views, event: str, mentioning: str) -> int:
     """The log position just before the first ``event`` whose subject or summary mentions
     ``mentioning``."""
-    from projections.log import summaries
+    from projections.log import wording
 
     rows = views.db.query(
         f"SELECT position, subject FROM {views.db.table('view_log')} WHERE event = ?", [event]
     )
-    worded = summaries(views.app, [r["position"] for r in rows])
+    worded = wording(views.app, [r["position"] for r in rows])
     return min(
-        r["position"] - 1 for r in rows if mentioning in f"{r['subject']} {worded[r['position']]}"
+        r["position"] - 1
+        for r in rows
+        if mentioning in f"{r['subject']} {worded[r['position']].summary}"
     )
 
 

@@ -29,6 +29,7 @@ from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 from projections.exports import ExportRequest, written_file
 from projections.exports.iati_results import SUPPRESSED, result
 from projections.exports.privacy import DEFAULT_THRESHOLD
+from projections.log import wording
 
 if TYPE_CHECKING:
     from projections.registry import Views
@@ -146,7 +147,7 @@ def _log_bounds(views: Views, collective: str, at: int | None) -> tuple[date, st
     upto = "" if at is None else f" AND position <= {int(at)}"
     table = db.table("view_log")
     first = db.query(
-        f"SELECT effective FROM {table} WHERE collective = ?{upto} ORDER BY position LIMIT 1",
+        f"SELECT position FROM {table} WHERE collective = ?{upto} ORDER BY position LIMIT 1",
         [collective],
     )
     last = db.query(
@@ -154,7 +155,8 @@ def _log_bounds(views: Views, collective: str, at: int | None) -> tuple[date, st
         "ORDER BY position DESC LIMIT 1",
         [collective],
     )
-    start = date.fromisoformat(str(_one(first, "collective", collective)["effective"]))
+    position = int(_one(first, "collective", collective)["position"])
+    start = date.fromisoformat(wording(views.app, [position])[position].effective)
     return start, str(last[0]["recorded_at"])[:19] + "Z"
 
 
