@@ -254,14 +254,18 @@ Handler = Callable[[Writer, EventRecord], None]
 
 @dataclass(frozen=True)
 class Bulk:
-    """Rows of ``table`` made by the database from the events of one name, in a full rebuild.
+    """Rows of ``table`` made by the database from the events of a name, in a full rebuild.
 
-    ``select`` reads ``e``: one row per event, with its position as ``e.rowid`` and each JSON
-    member of ``fields`` (paths in the event's state, such as ``meta.collective``) as a column
-    named by its path with dots as underscores (``e.meta_collective``). It gives the table's
-    columns, temporal ones included. The rebuild takes each field out of the stored JSON once
-    for every projection that needs it (SQLite parses an event once a statement, and finding a
-    member in it costs a small part of that), in slices of the log.
+    ``select`` reads ``e``: one row per event, with its position as ``e.rowid``, its name
+    (``Report.Opened``) as ``e.name`` and each JSON member of ``fields`` (paths in the event's
+    state, such as ``meta.collective``) as a column named by its path with dots as underscores
+    (``e.meta_collective``). It gives the table's columns, temporal ones included. One Bulk may
+    serve events of several names: their rows then go in together, in log order (rows that
+    came in out of order would split the pages of a table keyed by position).
+
+    The rebuild takes each field out of the stored JSON once for every projection that needs it
+    (SQLite parses an event once a statement, and finding a member in it costs a small part of
+    that), in slices of the log.
     """
 
     table: str
@@ -606,43 +610,46 @@ def _bulk_project(
     then each projection's rows are made from that table. Returns the (projection, event name)
     pairs done.
     """
-    specs: list[tuple[Projection, str, Bulk]] = []
+    specs: dict[tuple[str, int], tuple[Projection, Bulk, list[str]]] = {}
     for projection in projections:
         for name, bulk in projection.bulk.items():
             if getattr(event_class(f"{TOPIC_PREFIX}:{name}"), "class_version", 1) != 1:
                 continue  # events that need upcasting go through the handlers
-            specs.append((projection, name, bulk))
+            # one statement for the names that share a Bulk: its rows go in in log order
+            specs.setdefault((projection.name, id(bulk)), (projection, bulk, []))[2].append(name)
     if not specs:
         return set()
-    topics = sorted({f"{TOPIC_PREFIX}:{name}" for _, name, _ in specs})
-    fields = list(dict.fromkeys(f for _, _, bulk in specs for f in bulk.fields))
+    names = sorted({name for _, _, named in specs.values() for name in named})
+    fields = list(dict.fromkeys(f for _, bulk, _ in specs.values() for f in bulk.fields))
     columns = ", ".join(bulk_column(f) for f in fields)
     taken = ", ".join(f"json_extract(state, '$.{f}')" for f in fields)
     statements = [
         f"INSERT INTO {db.table(bulk.table)} "
         + bulk.select.replace(
-            "{e}", f"(SELECT * FROM temp.bulk_event WHERE topic = '{TOPIC_PREFIX}:{name}') e"
+            "{e}",
+            "(SELECT * FROM temp.bulk_event WHERE name IN "
+            f"({', '.join(repr(name) for name in named)})) e",
         )
-        for _, name, bulk in specs
+        for _, bulk, named in specs.values()
     ]
-    marks = ", ".join("?" for _ in topics)
+    marks = ", ".join("?" for _ in names)
     cursor.execute(
-        f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, topic TEXT, {columns})"
+        f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, name TEXT, {columns})"
     )
     try:
         for start in range(0, upto, BULK_SLICE):
             cursor.execute(
-                f"INSERT INTO temp.bulk_event SELECT rowid, topic, {taken} FROM ("
-                "SELECT rowid, topic, CAST(state AS TEXT) AS state FROM stored_events "
-                f"WHERE rowid > ? AND rowid <= ? AND topic IN ({marks}))",
-                [start, min(start + BULK_SLICE, upto), *topics],
+                f"INSERT INTO temp.bulk_event SELECT rowid, substr(topic, {len(TOPIC_PREFIX) + 2})"
+                f", {taken} FROM (SELECT rowid, topic, CAST(state AS TEXT) AS state "
+                f"FROM stored_events WHERE rowid > ? AND rowid <= ? AND topic IN ({marks}))",
+                [start, min(start + BULK_SLICE, upto), *(f"{TOPIC_PREFIX}:{n}" for n in names)],
             )
             for statement in statements:
                 cursor.execute(statement)
             cursor.execute("DELETE FROM temp.bulk_event")
     finally:
         cursor.execute("DROP TABLE temp.bulk_event")
-    return {(projection.name, name) for projection, name, _ in specs}
+    return {(p.name, name) for p, _, named in specs.values() for name in named}
 
 
 def _name(topic: str) -> str:

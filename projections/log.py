@@ -127,30 +127,19 @@ def _utc(text: str) -> str:
 LOG.every_event = _index
 
 
-_LOG_FIELDS = ("timestamp", "meta.actor", "meta.collective")
-
-
-def _bulk_log(name: str, subject: str, fields: tuple[str, ...]) -> Bulk:
-    """The log index rows of events named ``name`` whose subject is the SQL ``subject`` (made
-    from the state's ``fields``)."""
-    stamp = "e.timestamp"
-    return Bulk(
+_STAMP = "e.timestamp"
+LOG.bulk = dict.fromkeys(
+    # a report's opening and its values: the subject is the value's, made in SQL
+    ("Report.Opened", "Report.ValueSubmitted"),
+    Bulk(
         "view_log",
-        _LOG_FIELDS + fields,
-        f"SELECT e.rowid, CASE WHEN length({stamp}) = 27 THEN {stamp} "
-        f"WHEN length({stamp}) = 20 THEN substr({stamp}, 1, 19) || '.000000Z' END, "
-        f"e.meta_actor, '{name}', {subject}, e.meta_collective, e.rowid, NULL "
-        "FROM {e}",
-    )
-
-
-_VALUE_SUBJECT = "'value:' || e.code || '/' || e.org || '/' || e.period"
-LOG.bulk = {
-    "Report.Opened": _bulk_log("Report.Opened", _VALUE_SUBJECT, ("code", "org", "period")),
-    "Report.ValueSubmitted": _bulk_log(
-        "Report.ValueSubmitted", _VALUE_SUBJECT, ("code", "org", "period")
+        ("timestamp", "meta.actor", "meta.collective", "code", "org", "period"),
+        f"SELECT e.rowid, CASE WHEN length({_STAMP}) = 27 THEN {_STAMP} "
+        f"WHEN length({_STAMP}) = 20 THEN substr({_STAMP}, 1, 19) || '.000000Z' END, "
+        "e.meta_actor, e.name, 'value:' || e.code || '/' || e.org || '/' || e.period, "
+        "e.meta_collective, e.rowid, NULL FROM {e}",
     ),
-}
+)
 
 
 @dataclass(frozen=True)
