@@ -628,7 +628,7 @@ def _bulk_project(
         + bulk.select.replace(
             "{e}",
             "(SELECT * FROM temp.bulk_event WHERE name IN "
-            f"({', '.join(repr(name) for name in named)})) e",
+            f"({', '.join(_literal(name) for name in named)})) e",
         )
         for _, bulk, named in specs.values()
     ]
@@ -650,6 +650,11 @@ def _bulk_project(
     finally:
         cursor.execute("DROP TABLE temp.bulk_event")
     return {(p.name, name) for p, _, named in specs.values() for name in named}
+
+
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _name(topic: str) -> str:
