@@ -633,6 +633,7 @@ def _bulk_project(
         for _, bulk, named in specs.values()
     ]
     marks = ", ".join("?" for _ in names)
+    cursor.execute("DROP TABLE IF EXISTS temp.bulk_event")  # (left by a rebuild that failed)
     cursor.execute(
         f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, name TEXT, {columns})"
     )

@@ -69,6 +69,25 @@ def test_a_rebuild_staged_in_small_slices_equals_catching_up_step_by_step(
     assert _rows(views) == stepwise
 
 
+@pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
+def test_a_rebuild_that_fails_in_its_bulk_path_leaves_the_views_as_they_were(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = Views(demo)
+    views.refresh()
+    before = _rows(views)
+    log = PROJECTIONS["log"]
+    good = log.bulk["Report.ValueSubmitted"]
+    broken = engine.Bulk(good.table, good.fields, good.select.replace("e.rowid", "e.nowhere", 1))
+    monkeypatch.setitem(log.bulk, "Report.ValueSubmitted", broken)
+    with pytest.raises(Exception, match="nowhere"):
+        views.rebuild([])
+    assert _rows(views) == before
+    monkeypatch.setitem(log.bulk, "Report.ValueSubmitted", good)
+    assert views.rebuild([]) == demo.event_count()  # on the same connection
+    assert _rows(views) == before
+
+
 def test_catching_up_twice_changes_nothing(demo: LedgerApplication) -> None:
     views = Views(demo)
     assert views.refresh() == demo.event_count()
