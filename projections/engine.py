@@ -293,6 +293,10 @@ class Projection:
     indexes: Sequence[str] = ()
     append_only: frozenset[str] = frozenset()
     """Tables whose rows are never closed (``valid_to`` stays NULL): they get no index on it."""
+    keyed: frozenset[str] = frozenset()
+    """Tables whose rows are only ever read through the index on their key (every query names
+    the key's first column, and most rows are current): they get no index on ``valid_to``
+    either, which the database would not use."""
     handlers: dict[str, Handler] = field(default_factory=dict)
     every_event: Callable[[Writer, list[EventRecord]], None] | None = None
     """A handler for every event of a page at once (the log index), instead of ``handlers``."""
@@ -327,7 +331,7 @@ class Projection:
     def create_indexes(self, db: ViewDB, cursor: Any) -> None:
         """The indexes, made after the tables are filled when a rebuild fills them in bulk."""
         for table in self.tables:
-            if table not in self.append_only:
+            if table not in self.append_only and table not in self.keyed:
                 cursor.execute(
                     f"CREATE INDEX IF NOT EXISTS {table}_current ON {db.table(table)} (valid_to)"
                 )

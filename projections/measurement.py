@@ -50,7 +50,7 @@ CLOSURES = "view_measure_closures"
 
 MEASUREMENT = Projection(
     name="measurement",
-    schema=1,
+    schema=2,  # 2: the values have no index on valid_to
     tables={
         INDICATORS: "collective TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, "
         "unit TEXT NOT NULL, currency TEXT, direction TEXT NOT NULL, cadence TEXT NOT NULL, "
@@ -71,6 +71,9 @@ MEASUREMENT = Projection(
         "(collective, code, org, period, cell)",
         f"CREATE INDEX IF NOT EXISTS {TARGETS}_key ON {{{TARGETS}}} (collective, code, period)",
     ),
+    # a value is looked up by its key, and lists of values name the collective (a value row
+    # closes only when the value is corrected, reviewed or retracted)
+    keyed=frozenset({VALUES}),
 )
 
 _REVIEWED = {"approve": "approved", "query": "queried", "return": "returned"}

@@ -97,9 +97,10 @@ def test_catching_up_twice_changes_nothing(demo: LedgerApplication) -> None:
 
 
 @pytest.mark.sqlite_only("reads SQLite's catalogue of indexes")
-def test_tables_whose_rows_never_close_have_no_index_on_valid_to(demo: LedgerApplication) -> None:
+def test_the_log_and_the_values_keep_no_index_on_valid_to(demo: LedgerApplication) -> None:
     """The log index is append-only: no row of it is ever closed, and no index on valid_to is
-    kept for it (after a catch-up or a rebuild); a table whose rows close keeps one."""
+    kept for it (after a catch-up or a rebuild); nor for the values, read through their key;
+    a table whose rows close keeps one."""
     views = Views(demo)
 
     def indexes(table: str) -> set[str]:
@@ -110,6 +111,7 @@ def test_tables_whose_rows_never_close_have_no_index_on_valid_to(demo: LedgerApp
 
     def check() -> None:
         assert indexes("view_log") == {"view_log_recorded", "view_log_subject"}
+        assert indexes("view_measure_values") == {"view_measure_values_key"}
         assert "view_members_current" in indexes("view_members")
         closed = views.db.query("SELECT COUNT(*) AS n FROM view_log WHERE valid_to IS NOT NULL")
         assert closed[0]["n"] == 0
