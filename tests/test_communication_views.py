@@ -33,15 +33,20 @@ def on(day: date) -> Context:
     return Context(actor="meera", on=day)
 
 
-@pytest.fixture
-def ss(app: LedgerApplication, ctx: Context) -> LedgerApplication:
-    """India's fiscal year; a steering committee with two community seats and a finance group."""
+def _three_members_and_a_steering_committee(app: LedgerApplication, ctx: Context) -> None:
+    """India's fiscal year; hasiru-dala, sattva and care-india members; a steering committee."""
     settings = Settings(slug=SS, name="SS", calendar=Calendar.INDIA, timezone="Asia/Kolkata")
     app.init_collective(settings, on(date(2020, 1, 10)))
     for org in ("hasiru-dala", "sattva", "care-india"):
         app.add_organisation(Profile(slug=org, name=org, type=OrgType.IMPLEMENTING), ctx)
         app.join(org, Role.IMPLEMENTING, on(date(2020, 1, 15)))
     app.add_body(Charter(slug="steering", name="Steering", rule=DecisionRule.CONSENT), ctx)
+
+
+@pytest.fixture
+def ss(app: LedgerApplication, ctx: Context) -> LedgerApplication:
+    """India's fiscal year; a steering committee with two community seats and a finance group."""
+    _three_members_and_a_steering_committee(app, ctx)
     app.add_body(Charter(slug="finance", name="Finance", rule=DecisionRule.CONSENT), ctx)
     for member, community in (("hasiru-dala", True), ("wp-rep-1", True), ("sattva", False)):
         app.seat("steering", member, community, ctx)
@@ -125,12 +130,7 @@ def seats_change(app: LedgerApplication, ctx: Context) -> LedgerApplication:
     """Steering: hasiru-dala (community seat) and sattva meet (m1, sattva attends); hasiru-dala
     leaves its seat and wp-rep-1 takes a community seat; they meet again (m2, wp-rep-1 attends);
     care-india takes a seat after both meetings."""
-    settings = Settings(slug=SS, name="SS", calendar=Calendar.INDIA, timezone="Asia/Kolkata")
-    app.init_collective(settings, on(date(2020, 1, 10)))
-    for org in ("hasiru-dala", "sattva", "care-india"):
-        app.add_organisation(Profile(slug=org, name=org, type=OrgType.IMPLEMENTING), ctx)
-        app.join(org, Role.IMPLEMENTING, on(date(2020, 1, 15)))
-    app.add_body(Charter(slug="steering", name="Steering", rule=DecisionRule.CONSENT), ctx)
+    _three_members_and_a_steering_committee(app, ctx)
     app.seat("steering", "hasiru-dala", True, ctx)
     app.seat("steering", "sattva", False, ctx)
     app.record_meeting("steering", ["sattva"], [], None, on(date(2020, 4, 2)))
