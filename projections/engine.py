@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 
 from domain.base import TOPIC_PREFIX
 from ledger.mapper import decode_state, event_class
+from projections import bulk
+from projections.bulk import Bulk
 
 __all__ = [
     "PAGE",
@@ -89,17 +92,27 @@ class ViewDB:
         topic, state). Read directly, which is several times quicker than the library's
         notification objects for a rebuild of millions of events. ``skip`` leaves out events
         of the given topics up to a position (those a rebuild projected in bulk)."""
+        with self.transaction(commit=False) as cursor:
+            return self.read_events(cursor, position, limit, skip)
+
+    def read_events(
+        self,
+        cursor: Any,
+        position: int,
+        limit: int,
+        skip: tuple[frozenset[str], int] = (frozenset(), 0),
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """:meth:`events_after` in the transaction of ``cursor``."""
         topics, upto = skip
         if topics and position < upto and not self.postgres:
             marks = ", ".join("?" for _ in topics)
-            with self.transaction(commit=False) as cursor:
-                cursor.execute(
-                    "SELECT rowid, originator_id, originator_version, topic, state "
-                    "FROM stored_events WHERE rowid > ? AND NOT (rowid <= ? AND topic IN "
-                    f"({marks})) ORDER BY rowid LIMIT ?",
-                    [position, upto, *sorted(topics), limit],
-                )
-                return [tuple(row) for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events WHERE rowid > ? AND NOT (rowid <= ? AND topic IN "
+                f"({marks})) ORDER BY rowid LIMIT ?",
+                [position, upto, *sorted(topics), limit],
+            )
+            return [tuple(row) for row in cursor.fetchall()]
         if self.postgres:
             table = self.table(f"{self.app.name.lower()}_events")
             statement = (
@@ -111,12 +124,11 @@ class ViewDB:
                 "SELECT rowid, originator_id, originator_version, topic, state "
                 "FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
             )
-        with self.transaction(commit=False) as cursor:
-            cursor.execute(statement, [position, limit])
-            return [
-                tuple(row.values()) if isinstance(row, dict) else tuple(row)
-                for row in cursor.fetchall()
-            ]
+        cursor.execute(statement, [position, limit])
+        return [
+            tuple(row.values()) if isinstance(row, dict) else tuple(row)
+            for row in cursor.fetchall()
+        ]
 
     def sql(self, statement: str) -> str:
         """Our SQL uses ``?`` and ``{name}`` table placeholders; adapt them to the store."""
@@ -127,10 +139,32 @@ class ViewDB:
     def table(self, name: str) -> str:
         return f'"{self.schema}"."{name}"' if self.schema else name
 
+    @property
+    def path(self) -> str | None:
+        """The SQLite file the ledger is in (``None`` in memory or on PostgreSQL)."""
+        store = self.app.store
+        return str(store.location) if store.kind == "sqlite" else None
+
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
+
+    @contextmanager
+    def writing_with(self, files: Sequence[Path]) -> Iterator[Any]:
+        """A write transaction on SQLite with ``files`` attached as ``chunk0``, ``chunk1``, ...
+        (SQLite attaches nothing inside a transaction: they are attached before it begins, and
+        detached after it ends)."""
+        with self.datastore.get_connection(commit=True) as connection:
+            raw = connection._sqlite_conn
+            for n, file in enumerate(files):
+                raw.execute("ATTACH ? AS ?", [str(file), f"chunk{n}"])
+            try:
+                with connection.transaction(commit=True) as cursor:
+                    yield cursor
+            finally:
+                for n in range(len(files)):
+                    raw.execute(f"DETACH chunk{n}")
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.transaction(commit=False) as cursor:
@@ -250,32 +284,6 @@ class Writer:
 
 
 Handler = Callable[[Writer, EventRecord], None]
-
-
-@dataclass(frozen=True)
-class Bulk:
-    """Rows of ``table`` made by the database from the events of a name, in a full rebuild.
-
-    ``select`` reads ``e``: one row per event, with its position as ``e.rowid``, its name
-    (``Report.Opened``) as ``e.name`` and each JSON member of ``fields`` (paths in the event's
-    state, such as ``meta.collective``) as a column named by its path with dots as underscores
-    (``e.meta_collective``). It gives the table's columns, temporal ones included. One Bulk may
-    serve events of several names: their rows then go in together, in log order (rows that
-    came in out of order would split the pages of a table keyed by position).
-
-    The rebuild takes each field out of the stored JSON once for every projection that needs it
-    (SQLite parses an event once a statement, and finding a member in it costs a small part of
-    that), in slices of the log.
-    """
-
-    table: str
-    fields: tuple[str, ...]
-    select: str
-
-
-def bulk_column(path: str) -> str:
-    """The column of ``e`` that holds the state's member at ``path`` (see :class:`Bulk`)."""
-    return path.replace(".", "_")
 
 
 @dataclass
@@ -446,30 +454,15 @@ def catch_up(
     *,
     page: int = PAGE,
     progress: Callable[[int], None] | None = None,
-    done: tuple[frozenset[tuple[str, str]], int] = (frozenset(), 0),
 ) -> int:
-    """Bring ``projections`` up to the end of the log; returns the number of events read.
-
-    ``done`` names (projection, event name) pairs already projected in bulk up to a position.
-    """
+    """Bring ``projections`` up to the end of the log; returns the number of events read."""
     at = positions(db)
-    bulked, upto = done
-    names = {name for _, name in bulked}
-    skip = frozenset(
-        f"{TOPIC_PREFIX}:{name}"
-        for name in names
-        if all(
-            (p.name, name) in bulked or (p.every_event is None and name not in p.handlers)
-            for p in projections
-        )
-    )
     routes: dict[str, list[tuple[Projection, Handler]]] = {}
     read = 0
     while True:
         start = min(at[p.name] for p in projections)
-        rows = db.events_after(start, page, (skip, upto))
+        rows = db.events_after(start, page)
         if not rows:
-            _advance(db, projections, at, upto)
             return read
         last = rows[-1][0]
         with db.transaction(commit=True) as cursor:
@@ -479,7 +472,7 @@ def catch_up(
                 moved = True  # another process projected these events: go on from its positions
             else:
                 moved = False
-                _project(db, cursor, projections, rows, at, routes, done)
+                _project(db, cursor, projections, rows, at, routes, (frozenset(), 0))
         if moved:
             at = positions(db)
             continue
@@ -549,43 +542,40 @@ def _project(
             )
 
 
-def _advance(db: ViewDB, projections: Sequence[Projection], at: dict[str, int], to: int) -> None:
-    """Move positions past the end of a bulk rebuild (its last events may all be skipped)."""
-    behind = [p.name for p in projections if at[p.name] < to]
-    if not behind:
-        return
-    with db.transaction(commit=True) as cursor:
-        _lock_views(db, cursor)
-        for name in behind:
-            cursor.execute(
-                db.sql(
-                    f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ? AND position < ?"
-                ),
-                [to, name, to],
-            )
-            at[name] = to
-
-
 def rebuild(
     db: ViewDB, projections: Sequence[Projection], progress: Callable[[int], None] | None = None
 ) -> int:
-    """Drop the views' rows and positions, then catch up from the start of the log (projecting
-    the most numerous events in bulk first, on SQLite). Returns the events in the log."""
-    bulked: set[tuple[str, str]] = set()
-    upto = 0
-    with db.transaction(commit=True) as cursor:
+    """Drop the views and project every event again, in one transaction: a read command beside
+    it finds the views as they were until it commits, then whole. Returns the events in the log.
+
+    On SQLite the most numerous events are projected in bulk first (``projections/bulk.py``),
+    the indexes made after, then the other events go through the handlers. Events recorded
+    meanwhile (PostgreSQL lets them in) are caught up afterwards.
+    """
+    staging = None if db.postgres else bulk.plan_staging(projections)
+    with ExitStack() as stack:
+        files: list[Path] = []
+        if staging is not None and bulk.parallel(db, db.app.event_count()):
+            files = stack.enter_context(bulk.chunk_files())
+        cursor = stack.enter_context(
+            db.writing_with(files) if files else db.transaction(commit=True)
+        )
         _lock_views(db, cursor)
         for projection in projections:
             projection.drop(db, cursor)
-            projection.create(db, cursor, indexes=db.postgres)
+            projection.create(db, cursor, indexes=staging is None)
             cursor.execute(
                 db.sql(f"UPDATE {db.table(_STATE)} SET position = 0 WHERE name = ?"),
                 [projection.name],
             )
-        if not db.postgres:
-            cursor.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
-            upto = int(cursor.fetchone()[0])
-            bulked = _bulk_project(db, cursor, projections, upto)
+        upto = _last_position(db, cursor)
+        bulked: frozenset[tuple[str, str]] = frozenset()
+        if staging is not None:
+            if files:  # (the log only grows: as long as when the files were made, or longer)
+                bulk.project_beside(db, cursor, staging, upto, files)
+            else:
+                bulk.project_here(db, cursor, staging, 0, upto)
+            bulked = frozenset(staging.done)
             # SQLite sorts the rows of a large index in parallel with helper threads when told to
             cursor.execute(f"PRAGMA threads = {SORT_THREADS}")
             try:
@@ -593,73 +583,61 @@ def rebuild(
                     projection.create_indexes(db, cursor)
             finally:
                 cursor.execute("PRAGMA threads = 0")
-    catch_up(db, projections, progress=progress, done=(frozenset(bulked), upto))
+        _project_the_rest(db, cursor, projections, (bulked, upto), progress)
+    catch_up(db, projections, progress=progress)
     return int(db.app.event_count())
+
+
+def _last_position(db: ViewDB, cursor: Any) -> int:
+    if db.postgres:
+        table = db.table(f"{db.app.name.lower()}_events")
+        cursor.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS n FROM {table}")
+        return int(cursor.fetchone()["n"])
+    cursor.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
+    return int(cursor.fetchone()[0])
+
+
+def _project_the_rest(
+    db: ViewDB,
+    cursor: Any,
+    projections: Sequence[Projection],
+    done: tuple[frozenset[tuple[str, str]], int],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Within a rebuild's transaction: project the events up to ``done``'s position that the
+    bulk path did not (read on the transaction's own cursor), and move every position there."""
+    bulked, upto = done
+    # topics left out of the reading: projected in bulk by every projection that takes them
+    skip = frozenset(
+        f"{TOPIC_PREFIX}:{name}"
+        for name in {name for _, name in bulked}
+        if all(
+            (p.name, name) in bulked or (p.every_event is None and name not in p.handlers)
+            for p in projections
+        )
+    )
+    at = {p.name: 0 for p in projections}
+    routes: dict[str, list[tuple[Projection, Handler]]] = {}
+    position = 0
+    while position < upto:
+        rows = [r for r in db.read_events(cursor, position, PAGE, (skip, upto)) if r[0] <= upto]
+        if not rows:
+            break
+        _project(db, cursor, projections, rows, at, routes, done)
+        position = rows[-1][0]
+        for projection in projections:
+            at[projection.name] = position
+        if progress:
+            progress(len(rows))
+    for projection in projections:  # (the last events may all have been projected in bulk)
+        cursor.execute(
+            db.sql(f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?"),
+            [upto, projection.name],
+        )
 
 
 SORT_THREADS = 2
 """Helper threads SQLite may use to sort while a rebuild makes the views' indexes."""
-
-BULK_SLICE = 16_384
-"""Log positions a full rebuild stages at a time (a few MB of fields, in SQLite's page cache)."""
-
-
-def _bulk_project(
-    db: ViewDB, cursor: Any, projections: Sequence[Projection], upto: int
-) -> set[tuple[str, str]]:
-    """Project the events that projections can project in bulk, up to position ``upto``.
-
-    Slice by slice of the log, in one pass over it: the fields that the projections read from
-    the events of those names are taken out of the stored JSON once, into a temporary table,
-    then each projection's rows are made from that table. Returns the (projection, event name)
-    pairs done.
-    """
-    specs: dict[tuple[str, int], tuple[Projection, Bulk, list[str]]] = {}
-    for projection in projections:
-        for name, bulk in projection.bulk.items():
-            if getattr(event_class(f"{TOPIC_PREFIX}:{name}"), "class_version", 1) != 1:
-                continue  # events that need upcasting go through the handlers
-            # one statement for the names that share a Bulk: its rows go in in log order
-            specs.setdefault((projection.name, id(bulk)), (projection, bulk, []))[2].append(name)
-    if not specs:
-        return set()
-    names = sorted({name for _, _, named in specs.values() for name in named})
-    fields = list(dict.fromkeys(f for _, bulk, _ in specs.values() for f in bulk.fields))
-    columns = ", ".join(bulk_column(f) for f in fields)
-    taken = ", ".join(f"json_extract(state, '$.{f}')" for f in fields)
-    statements = [
-        f"INSERT INTO {db.table(bulk.table)} "
-        + bulk.select.replace(
-            "{e}",
-            "(SELECT * FROM temp.bulk_event WHERE name IN "
-            f"({', '.join(_literal(name) for name in named)})) e",
-        )
-        for _, bulk, named in specs.values()
-    ]
-    marks = ", ".join("?" for _ in names)
-    cursor.execute("DROP TABLE IF EXISTS temp.bulk_event")  # (left by a rebuild that failed)
-    cursor.execute(
-        f"CREATE TEMP TABLE bulk_event (rowid INTEGER PRIMARY KEY, name TEXT, {columns})"
-    )
-    try:
-        for start in range(0, upto, BULK_SLICE):
-            cursor.execute(
-                f"INSERT INTO temp.bulk_event SELECT rowid, substr(topic, {len(TOPIC_PREFIX) + 2})"
-                f", {taken} FROM (SELECT rowid, topic, CAST(state AS TEXT) AS state "
-                f"FROM stored_events WHERE rowid > ? AND rowid <= ? AND topic IN ({marks}))",
-                [start, min(start + BULK_SLICE, upto), *(f"{TOPIC_PREFIX}:{n}" for n in names)],
-            )
-            for statement in statements:
-                cursor.execute(statement)
-            cursor.execute("DELETE FROM temp.bulk_event")
-    finally:
-        cursor.execute("DROP TABLE temp.bulk_event")
-    return {(p.name, name) for p, _, named in specs.values() for name in named}
-
-
-def _literal(text: str) -> str:
-    """``text`` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _name(topic: str) -> str:

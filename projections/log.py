@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from projections.engine import Bulk, EventRecord, Projection, ViewDB, Writer, decode
+from projections.bulk import Bulk
+from projections.engine import EventRecord, Projection, ViewDB, Writer, decode
 
 __all__ = ["LOG", "Worded", "authorities", "describe", "position_at", "wording"]
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from projections.engine import Bulk, EventRecord, Projection, Writer
+from projections.bulk import Bulk
+from projections.engine import EventRecord, Projection, Writer
 
 if TYPE_CHECKING:
     from domain.measurement import Cell, Definition, Group, Version

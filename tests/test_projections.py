@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from conftest import Cli, ok, refused
 
-from ledger.application import Context, LedgerApplication
-from projections import engine
+from ledger.application import Context, LedgerApplication, open_ledger
+from projections import bulk, engine
 from projections.engine import EventRecord, Writer
 from projections.registry import PROJECTIONS, Views
 
@@ -40,6 +40,13 @@ def test_catching_up_step_by_step_equals_a_rebuild(demo: LedgerApplication) -> N
     assert stepwise["view_members"], "the demo has members"
 
 
+_BULK_PAIRS = {
+    ("log", "Report.Opened"),
+    ("log", "Report.ValueSubmitted"),
+    ("measurement", "Report.ValueSubmitted"),
+}
+
+
 @pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
 def test_a_rebuild_staged_in_small_slices_equals_catching_up_step_by_step(
     demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
@@ -49,24 +56,107 @@ def test_a_rebuild_staged_in_small_slices_equals_catching_up_step_by_step(
     views = Views(demo)
     assert views.refresh() == demo.event_count()
     stepwise = _rows(views)
-    monkeypatch.setattr(engine, "BULK_SLICE", 7)
-    done: list[set[tuple[str, str]]] = []
-    staged = engine._bulk_project
+    monkeypatch.setattr(bulk, "BULK_SLICE", 7)
+    done: list[tuple[set[tuple[str, str]], int, int]] = []
+    here = bulk.project_here
 
-    def bulk_project(*args: Any) -> set[tuple[str, str]]:
-        done.append(staged(*args))
-        return done[-1]
+    def project_here(db: Any, cursor: Any, staging: bulk.Staging, start: int, stop: int) -> None:
+        done.append((staging.done, start, stop))
+        here(db, cursor, staging, start, stop)
 
-    monkeypatch.setattr(engine, "_bulk_project", bulk_project)
+    monkeypatch.setattr(bulk, "project_here", project_here)
     assert views.rebuild([]) == demo.event_count()
-    assert done == [
-        {
-            ("log", "Report.Opened"),
-            ("log", "Report.ValueSubmitted"),
-            ("measurement", "Report.ValueSubmitted"),
-        }
-    ]
+    assert done == [(_BULK_PAIRS, 0, demo.event_count())]
     assert _rows(views) == stepwise
+
+
+@pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
+def test_a_rebuild_staged_beside_by_a_second_process_equals_catching_up_step_by_step(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large ledger is staged by a second process, chunk by chunk into files, while the
+    rebuild's connection stages the start of the log itself and projects every chunk."""
+    views = Views(demo)
+    assert views.refresh() == demo.event_count()
+    stepwise = _rows(views)
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(bulk, "CHUNKS", 3)
+    monkeypatch.setattr(bulk, "BULK_SLICE", 50)
+    staged: list[tuple[int, int, str, int]] = []
+    stager = bulk._Stager.__init__
+
+    def remember(self: Any, path: str, staging: Any, work: list[Any]) -> None:
+        staged.extend(work)
+        stager(self, path, staging, work)
+
+    monkeypatch.setattr(bulk._Stager, "__init__", remember)
+    assert views.rebuild([]) == demo.event_count()
+    here = int(demo.event_count() * bulk.HERE)
+    assert [(start, stop) for start, stop, _, _ in staged] == bulk.chunks(
+        here, demo.event_count(), 3
+    )
+    assert [n for *_, n in staged] == [0, 1, 2]
+    assert _rows(views) == stepwise
+
+
+@pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
+def test_a_rebuild_whose_staging_process_fails_says_why_and_leaves_the_views_as_they_were(
+    demo: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = Views(demo)
+    views.refresh()
+    before = _rows(views)
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)
+    stage = bulk.Staging.stage
+
+    def broken(self: bulk.Staging, table: str, events: str = "stored_events") -> str:
+        statement = stage(self, table, events)
+        return statement.replace("main.stored_events", "main.no_such_table")
+
+    monkeypatch.setattr(bulk.Staging, "stage", broken)
+    with pytest.raises(RuntimeError, match="staging the log failed: no such table"):
+        views.rebuild([])
+    assert _rows(views) == before
+    monkeypatch.setattr(bulk.Staging, "stage", stage)
+    assert views.rebuild([]) == demo.event_count()  # on the same connection, nothing attached
+    assert _rows(views) == before
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "count"), [(0, 10, 3), (3, 4, 8), (5, 5, 2), (0, 999, 8)]
+)
+def test_chunks_cover_the_log_in_order_without_overlap(start: int, stop: int, count: int) -> None:
+    spans = bulk.chunks(start, stop, count)
+    assert len(spans) <= count
+    covered = [p for a, b in spans for p in range(a + 1, b + 1)]
+    assert covered == list(range(start + 1, stop + 1))
+
+
+@pytest.mark.sqlite_only("a second connection to the ledger's file, as another process has")
+def test_a_read_command_beside_a_rebuild_finds_the_views_whole(
+    demo: LedgerApplication, demo_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's read command catches up while a rebuild runs: it must find the views
+    either as they were or rebuilt, never with the bulk rows in and the positions at 0 (its
+    catch-up would project those events a second time)."""
+    views = Views(demo)
+    views.refresh()
+    before = _rows(views)
+    other = open_ledger(demo_store)
+    real = engine.catch_up
+    caught: list[int] = []
+
+    def with_a_reader_beside(*args: Any, **kwargs: Any) -> int:
+        caught.append(Views(other).refresh())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "catch_up", with_a_reader_beside)
+    try:
+        assert views.rebuild([]) == demo.event_count()
+    finally:
+        other.close()
+    assert caught, "the other reader ran during the rebuild"
+    assert _rows(views) == before
 
 
 @pytest.mark.sqlite_only("the bulk path of a rebuild is SQLite's")
@@ -78,7 +168,7 @@ def test_a_rebuild_that_fails_in_its_bulk_path_leaves_the_views_as_they_were(
     before = _rows(views)
     log = PROJECTIONS["log"]
     good = log.bulk["Report.ValueSubmitted"]
-    broken = engine.Bulk(good.table, good.fields, good.select.replace("e.rowid", "e.nowhere", 1))
+    broken = bulk.Bulk(good.table, good.fields, good.select.replace("e.rowid", "e.nowhere", 1))
     monkeypatch.setitem(log.bulk, "Report.ValueSubmitted", broken)
     with pytest.raises(Exception, match="nowhere"):
         views.rebuild([])
