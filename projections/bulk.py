@@ -50,7 +50,7 @@ CHUNKS = 8
 """Chunks of the log staged by the second thread (each is a file attached to the rebuild's
 connection; SQLite attaches at most ten databases to a connection)."""
 
-HERE = 0.3
+HERE = 0.2
 """The share of the log (its start) that the rebuild's own connection stages when a second
 process stages the rest: the rebuild's connection also projects every chunk, and with this
 share both processes finish their staging at about the same time (``docs/benchmarks.md``)."""

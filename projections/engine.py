@@ -299,6 +299,9 @@ class Projection:
     tables: dict[str, str]
     """table name -> column definitions (without the temporal columns, added here)."""
     indexes: Sequence[str] = ()
+    growing: Sequence[str] = ()
+    """Indexes whose key grows with the log position (a recorded time): a rebuild in bulk makes
+    them with the tables, and appending rows in log order keeps them, quicker than sorting."""
     append_only: frozenset[str] = frozenset()
     """Tables whose rows are never closed (``valid_to`` stays NULL): they get no index on it."""
     keyed: frozenset[str] = frozenset()
@@ -333,6 +336,8 @@ class Projection:
                 f"CREATE TABLE IF NOT EXISTS {db.table(table)} ({columns}, "
                 "valid_from BIGINT NOT NULL, valid_to BIGINT)"
             )
+        for index in self.growing:
+            cursor.execute(index.format(**{t: db.table(t) for t in self.tables}))
         if indexes:
             self.create_indexes(db, cursor)
 
