@@ -68,11 +68,9 @@ def import_once(ledger: Path, data: Path) -> tuple[float, int]:
     started = time.perf_counter()
     app = open_ledger(str(ledger))
     try:
-        ident = file_id(data)
-        plan = app.check_import(read_tables(data), ctx)
-        if plan.problems:
+        plan, done = app.import_values(read_tables(data), file_id(data), ctx)
+        if done is None:
             raise SystemExit(f"the benchmark file has problems: {plan.problems[:3]}")
-        done = app.record_import(plan, ident, ctx)
     finally:
         app.close()
     return time.perf_counter() - started, done.events

@@ -67,17 +67,21 @@ def values(file: Path, dry_run: bool, on: str | None, as_json: bool) -> None:
         if earlier is not None:
             _done(file, None, earlier, as_json, dry_run)
             return
-        with progress_bar(f"Checking {file.name}", None) as advance:
-            plan = app.check_import(read_tables(file), recording, progress=advance)
-        if plan.problems:
-            _problems(file, plan, as_json)
-            return
         if dry_run:
+            with progress_bar(f"Checking {file.name}", None) as advance:
+                plan = app.check_import(read_tables(file), recording, progress=advance)
+            if plan.problems:
+                _problems(file, plan, as_json)
+                return
             _done(file, plan, None, as_json, dry_run)
             return
-        events = len(plan.values) + plan.new_reports
-        with progress_bar(f"Recording {file.name}", events + 1) as advance:
-            imported = app.record_import(plan, ident, recording, progress=advance)
+        with progress_bar(f"Importing {file.name}", None) as advance:
+            plan, imported = app.import_values(
+                read_tables(file), ident, recording, progress=advance
+            )
+        if imported is None:
+            _problems(file, plan, as_json)
+            return
         _done(file, plan, imported, as_json, dry_run)
 
 

@@ -58,6 +58,78 @@ def _bulk_cache(c: SQLiteCursor) -> Iterator[None]:
         c.execute(f"PRAGMA cache_size = {before}")
 
 
+def tree_insert(c: Any) -> Callable[[Sequence[tuple[int, int, bytes]]], None]:
+    """Inserts completed subtrees in the transaction of cursor ``c``."""
+
+    def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
+        c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
+
+    return insert
+
+
+def tree_of(c: Any) -> TreeStore:
+    """The audit log's tree as the transaction of cursor ``c`` sees it."""
+    c.execute("SELECT COALESCE(MAX(leaf) + 1, 0) FROM ledger_leaves")
+    size = int(c.fetchone()[0])
+
+    def node(level: int, index: int) -> bytes | None:
+        c.execute("SELECT hash FROM ledger_tree WHERE level = ? AND node = ?", (level, index))
+        row = c.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def leaf_hashes(start: int, end: int) -> list[bytes]:
+        c.execute(
+            "SELECT hash FROM ledger_leaves WHERE leaf >= ? AND leaf < ? ORDER BY leaf",
+            (start, end),
+        )
+        return [bytes(row[0]) for row in c.fetchall()]
+
+    return TreeStore(stored_fetch(node, leaf_hashes), tree_insert(c), size)
+
+
+class RowWriter:
+    """Stores events slice by slice in the open transaction of a cursor (which may be a plain
+    ``sqlite3`` cursor), each slice with its audit-log leaves and the subtrees it completes;
+    :meth:`finish` adds the request id. ``statement`` inserts one event."""
+
+    def __init__(self, c: Any, statement: str) -> None:
+        self.c = c
+        self.statement = statement
+        self.first = 0
+        self.count = 0
+        self.tree: TreeStore | None = None
+
+    def add(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
+        if not rows:
+            return
+        c = self.c
+        if self.tree is None:  # the first event takes the write lock, and gives the first position
+            c.execute(self.statement, rows[0])
+            self.first = int(c.lastrowid or 0)
+            self.tree = tree_of(c)
+            c.executemany(self.statement, rows[1:])
+        else:
+            c.executemany(self.statement, rows)
+        position = self.first + self.count
+        leaves = self.tree.append_run(position, leaf_hashes(position, rows))
+        c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
+        self.count += len(rows)
+
+    def finish(self, request_id: str | None) -> tuple[int, int]:
+        """The first and last positions written, once the request id is stored with them."""
+        if not self.count:
+            raise ValueError("no events to store")
+        c = self.c
+        first = self.first
+        c.execute("SELECT MAX(rowid) FROM stored_events")
+        last = int(c.fetchone()[0])
+        if last != first + self.count - 1:  # only this transaction writes: cannot happen
+            raise RuntimeError(f"positions {first}-{last} for {self.count} events")
+        if request_id:
+            c.execute("INSERT INTO ledger_requests VALUES (?, ?, ?)", (request_id, first, last))
+        return first, last
+
+
 class _Pool(SQLiteConnectionPool):
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
@@ -128,36 +200,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def _append_leaf_hashes(self, c: SQLiteCursor, hashed: Iterable[tuple[int, bytes]]) -> None:
         """Append leaves (position, leaf hash) and the subtrees they complete."""
 
-        leaves = self._tree(c, self._tree_insert(c)).append_hashes(hashed)
+        leaves = tree_of(c).append_hashes(hashed)
         c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
-
-    @staticmethod
-    def _tree_insert(c: SQLiteCursor) -> Callable[[Sequence[tuple[int, int, bytes]]], None]:
-        def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
-            c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
-
-        return insert
-
-    def _tree(
-        self, c: SQLiteCursor, insert: Callable[[Sequence[tuple[int, int, bytes]]], None]
-    ) -> TreeStore:
-        """The audit log's tree as this transaction sees it."""
-        c.execute("SELECT COALESCE(MAX(leaf) + 1, 0) FROM ledger_leaves")
-        size = int(c.fetchone()[0])
-
-        def node(level: int, index: int) -> bytes | None:
-            c.execute("SELECT hash FROM ledger_tree WHERE level = ? AND node = ?", (level, index))
-            row = c.fetchone()
-            return None if row is None else bytes(row[0])
-
-        def leaf_hashes(start: int, end: int) -> list[bytes]:
-            c.execute(
-                "SELECT hash FROM ledger_leaves WHERE leaf >= ? AND leaf < ? ORDER BY leaf",
-                (start, end),
-            )
-            return [bytes(row[0]) for row in c.fetchall()]
-
-        return TreeStore(stored_fetch(node, leaf_hashes), insert, size)
 
     def insert_rows(
         self,
@@ -179,28 +223,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         transaction runs with a page cache of :data:`BULK_CACHE_KIB` (see :func:`_bulk_cache`).
         """
         events = iter(rows)
-        head = next(events, None)
-        if head is None:
-            raise ValueError("no events to store")
-        statement = self.insert_events_statement
         with self.datastore.transaction(commit=True) as c, _bulk_cache(c):
-            c.execute(statement, head)  # takes the write lock, and gives the first position
-            first = int(c.lastrowid or 0)
-            hashes = leaf_hashes(first, (head,))
+            writer = RowWriter(c, self.insert_events_statement)
             while chunk := list(islice(events, _SLICE)):
-                c.executemany(statement, chunk)
-                position = first + len(hashes)
-                hashes += leaf_hashes(position, chunk)
+                writer.add(chunk)
                 if progress is not None:
                     progress(len(chunk))
-            c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
-            last = int(c.fetchone()[0])
-            if last != first + len(hashes) - 1:  # only this transaction writes: cannot happen
-                raise RuntimeError(f"positions {first}-{last} for {len(hashes)} events")
-            leaves = self._tree(c, self._tree_insert(c)).append_run(first, hashes)
-            c.executemany("INSERT INTO ledger_leaves VALUES (?, ?, ?)", leaves)
-            if request_id:
-                c.execute("INSERT INTO ledger_requests VALUES (?, ?, ?)", (request_id, first, last))
+            first, last = writer.finish(request_id)
         if progress is not None:
             progress(1)
         return first, last

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Cli, ok
+from conftest import Cli, everything_verifies, ok
 
 from domain.governance import Charter, Proposal
 from domain.measurement import Definition, Dimension
@@ -20,9 +21,21 @@ from domain.organisation import Profile
 from domain.periods import Cadence
 from domain.vocabulary import DecisionRule, Direction, OrgType, Stance, Unit
 from ledger.application import Context, open_ledger
+from ledger.imports import plan
 from ledger.mapper import PydanticMapper, encode_state
 
 HEADER = ["indicator", "organisation", "period", "sex", "age", "value", "note", "reason"]
+
+
+@pytest.fixture(autouse=True, params=["recorded by the importing process", "written beside"])
+def writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every import here runs twice on SQLite: recorded by the importing process once the file is
+    checked (files of fewer than ``SINK_BATCH`` values, and PostgreSQL, are), and written by a
+    second process while the rest of the file is checked (``ledger/imports/writer.py``; here
+    from the first two values on)."""
+    if request.param == "written beside":
+        monkeypatch.setattr(plan, "SINK_BATCH", 2)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -482,3 +495,122 @@ def test_a_bulk_insert_gives_the_connection_its_own_page_cache_back(tmp_path: Pa
         assert cache() == before
     finally:
         app.close()
+
+
+# -- the second process that writes while the file is checked (ledger/imports/writer.py) ------
+
+
+@pytest.fixture
+def writers_started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ledgers a second process was started to write to, from the first two values on."""
+    from ledger.imports import writer as writer_module
+
+    monkeypatch.setattr(plan, "SINK_BATCH", 2)
+    started: list[str] = []
+    real = writer_module.BackgroundWriter.__init__
+
+    def spy(self: Any, ledger: str, statement: str, timeout: float) -> None:
+        started.append(ledger)
+        real(self, ledger, statement, timeout)
+
+    monkeypatch.setattr(writer_module.BackgroundWriter, "__init__", spy)
+    return started
+
+
+@pytest.mark.sqlite_only("the second process writes to SQLite files")
+def test_a_file_is_written_by_a_second_process_while_it_is_checked(
+    imp_cli: Cli, tmp_path: Path, writers_started: list[str]
+) -> None:
+    before = imp_cli.events()
+    summary = imported(imp_cli, write_csv(tmp_path / "q1.csv", GOOD))
+    assert writers_started == [str(imp_cli.store)]
+    assert (summary["values"], summary["events"]) == (5, 8)
+    assert everything_verifies(str(imp_cli.store)) == before + 8
+    assert values_of(imp_cli)[("SS-EDU-01", "mahila-sangha", "2024Q1", "age=6-14, sex=female")] == (
+        "1234"
+    )
+
+
+@pytest.mark.sqlite_only("the second process writes to SQLite files")
+def test_a_problem_after_values_were_written_beside_leaves_nothing(
+    imp_cli: Cli, tmp_path: Path, writers_started: list[str]
+) -> None:
+    """The second process had written the first rows when the last one is found wrong: it
+    rolls back, and the ledger is as it was."""
+    before = imp_cli.events()
+    rows = [*GOOD, ["SS-EDU-01", "outsider", "2024Q1", "", "", "1", "", ""]]
+    result = imp_cli("import", "values", str(write_csv(tmp_path / "bad.csv", rows)), "--json")
+    assert result.exit_code == 1
+    assert [p["row"] for p in json.loads(result.stdout)["problems"]] == [7]
+    assert writers_started, "values were handed to the second process before the problem"
+    assert everything_verifies(str(imp_cli.store)) == before
+
+
+@pytest.mark.sqlite_only("the second process writes to SQLite files")
+def test_a_file_that_corrects_values_is_recorded_once_checked(
+    imp_cli: Cli, tmp_path: Path, writers_started: list[str]
+) -> None:
+    """What the second process wrote assumed new reports; a file that corrects the ledger's
+    values is recorded by the importing process once checked, and the second one writes
+    nothing."""
+    imported(imp_cli, write_csv(tmp_path / "q1.csv", GOOD))
+    count = imp_cli.events()
+    changed = [list(row) for row in GOOD]
+    changed[1][5], changed[1][7] = "23", "counted twice"
+    summary = imported(imp_cli, write_csv(tmp_path / "v2.csv", changed))
+    assert (summary["corrections"], summary["unchanged"], summary["events"]) == (1, 4, 1)
+    assert len(writers_started) == 2
+    assert everything_verifies(str(imp_cli.store)) == count + 1
+
+
+@pytest.mark.sqlite_only("a write lock held through sqlite3")
+def test_an_import_waiting_too_long_for_another_writer_is_one_line(
+    imp_cli: Cli, tmp_path: Path, writers_started: list[str]
+) -> None:
+    import sqlite3
+
+    before = imp_cli.events()
+    other = sqlite3.connect(imp_cli.store, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer, holding the lock
+    try:
+        result = imp_cli(
+            "import", "values", str(write_csv(tmp_path / "q1.csv", GOOD)),
+            COLLECTIVE_LOCK_TIMEOUT="1",
+        )  # fmt: skip
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the ledger is busy: another writer held it")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert writers_started
+    assert imp_cli.events() == before
+
+
+@pytest.mark.sqlite_only("the second process writes to SQLite files")
+def test_the_second_process_writes_nothing_unless_told_to_commit(imp_cli: Cli) -> None:
+    """Its input ends without a commit (the importing process stopped, or was killed): nothing
+    is written. Events that exist already: refused whole, as the library refuses them."""
+    from eventsourcing.persistence import IntegrityError
+
+    from ledger.imports.writer import BackgroundWriter
+
+    app = imp_cli.open()
+    try:
+        statement = app.recorder.insert_events_statement  # type: ignore[attr-defined]
+        [first] = app.recorder.select_notifications(1, 1)
+    finally:
+        app.close()
+    before = imp_cli.events()
+    fresh = ("0" * 32, 1, "collective-ledger:Report.Opened", b"{}")
+    stopped = BackgroundWriter(str(imp_cli.store), statement, 5)
+    stopped.send([fresh])
+    stopped.abandon()
+    assert stopped.process.returncode == 3
+    assert imp_cli.events() == before
+    again = (first.originator_id.hex, first.originator_version, first.topic, first.state)
+    refused = BackgroundWriter(str(imp_cli.store), statement, 5)
+    refused.send([fresh, again])
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        refused.commit("import:test")
+    assert everything_verifies(str(imp_cli.store)) == before

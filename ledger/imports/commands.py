@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
@@ -28,8 +28,9 @@ from domain.errors import Conflict, RuleViolation
 from domain.periods import Period, period_containing
 from domain.vocabulary import Unit
 from ledger.core import Context
-from ledger.imports.events import Recording, event_rows
-from ledger.imports.plan import Plan, check_rows
+from ledger.imports.events import EventBuilder, Recording, event_rows
+from ledger.imports.plan import Plan, Planned, check_rows
+from ledger.imports.writer import BackgroundWriter
 from ledger.measurement import MeasurementCommands
 
 if TYPE_CHECKING:
@@ -138,13 +139,86 @@ class ImportCommands(MeasurementCommands):
                     event_rows(plan, recording), request_id=ident, progress=progress
                 )
         except IntegrityError:
-            if done := self.earlier_import(ident):
-                return done
-            raise Conflict(
-                "someone recorded values in the same reports while this file was imported: "
-                "import it again (what is in the ledger already is recognised)"
-            ) from None
+            return self._written_meanwhile(ident)
         return Imported(first, last, events)
+
+    def import_values(
+        self,
+        tables: Iterable[Table],
+        ident: str,
+        ctx: Context,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[Plan, Imported | None]:
+        """Check a file and record it, in one transaction, or nothing if any row is wrong.
+
+        What :meth:`check_import` then :meth:`record_import` do, but on a SQLite ledger in a
+        file the events of the checked rows are written while the rest is checked, by a second
+        process (``ledger/imports/writer.py``), which commits once the whole file is found right
+        and new to the ledger. When the file corrects or repeats values the ledger holds, what
+        was written is rolled back and the checked plan recorded as :meth:`record_import` does.
+        Returns the plan and where its events went (``None`` when it has problems)."""
+        if self.at is not None:
+            raise RuntimeError("a ledger opened as of an earlier moment records nothing")
+        if done := self.earlier_import(ident):
+            return Plan(), done
+        if self.store.kind != "sqlite":
+            plan = self.check_import(tables, ctx, progress=progress)
+            if plan.problems:
+                return plan, None
+            return plan, self.record_import(plan, ident, ctx)
+        collective = self.collective(ctx.collective)
+        env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
+        gate = self._gate(ctx, env)
+        recording = Recording(
+            actor=env.actor,
+            collective=collective.slug,
+            effective=env.effective,
+            file_id=ident,
+            timestamp=datetime.now(UTC),
+            gate=gate,
+            key=ctx.key,
+        )
+        recorder: Any = self.recorder
+        builder = EventBuilder(recording, {})
+        writers: list[BackgroundWriter] = []
+
+        def sink(checked: list[Planned]) -> None:
+            if not writers:  # started with the first values (a small file is recorded here)
+                timeout = recorder.datastore.pool.lock_timeout or 5
+                writers.append(
+                    BackgroundWriter(self.store.location, recorder.insert_events_statement, timeout)
+                )
+            writers[0].send(list(builder.rows(checked)))
+
+        try:
+            with _bulk():
+                plan = check_rows(self, collective, gate, tables, progress=progress, sink=sink)
+            events = len(plan.values) + plan.new_reports
+            writer = writers[0] if writers else None
+            if writer is None or plan.problems or plan.versions or writer.sent != events:
+                if writer is not None:
+                    writer.abandon()
+                if plan.problems:
+                    return plan, None
+                return plan, self.record_import(plan, ident, ctx)
+            try:
+                first, last = writer.commit(ident)
+            except IntegrityError:
+                return plan, self._written_meanwhile(ident)
+        except BaseException:
+            for writer in writers:
+                writer.abandon()
+            raise
+        return plan, Imported(first, last, events)
+
+    def _written_meanwhile(self, ident: str) -> Imported:
+        if done := self.earlier_import(ident):
+            return done
+        raise Conflict(
+            "someone recorded values in the same reports while this file was imported: "
+            "import it again (what is in the ledger already is recognised)"
+        )
 
     # -- the partners' template ------------------------------------------------------------
 

@@ -15,7 +15,7 @@ the SHA-256 of its bytes) and which row of it the value came from.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ledger.permissions import Gate
     from ledger.signednote import SigningKey
 
-__all__ = ["EventRow", "Recording", "event_rows"]
+__all__ = ["EventBuilder", "EventRow", "Recording", "event_rows"]
 
 EventRow = tuple[str, int, str, bytes]
 """An event as the store takes it: (aggregate id hex, version, topic, stored JSON)."""
@@ -61,25 +61,43 @@ class Recording:
 
 def event_rows(plan: Plan, recording: Recording) -> Iterator[EventRow]:
     """The stored events of ``plan``, in file order: a report is opened before its first value."""
-    stamp = recording.timestamp.isoformat().replace("+00:00", "Z")
-    versions = dict(plan.versions)
-    writer = _Writer(recording, stamp)
-    # A file's rows come report by report (a report's cells side by side), and the rows of one
-    # report share its id object: its version is looked up when the report changes, not per row.
-    last: UUID | None = None
-    version = 0
-    for planned in plan.values:
-        report = planned.report
-        if report is not last:
-            if last is not None:
-                versions[last] = version
-            last = report
-            version = versions.get(report, 0)
-            if version == 0:
-                version = 1
-                yield writer.opened(planned)
-        version += 1
-        yield writer.value(planned, version)
+    return EventBuilder(recording, plan.versions).rows(plan.values)
+
+
+class EventBuilder:
+    """Stored events of planned values, given a few at a time in file order (as an import that
+    records while it checks has them), or all at once."""
+
+    def __init__(self, recording: Recording, versions: dict[UUID, int]) -> None:
+        stamp = recording.timestamp.isoformat().replace("+00:00", "Z")
+        self.writer = _Writer(recording, stamp)
+        self.versions = dict(versions)
+        """The current version of every report that exists already."""
+        self.last: UUID | None = None
+        self.version = 0
+
+    def rows(self, planned: Iterable[Planned]) -> Iterator[EventRow]:
+        """The events of ``planned``, the values that follow those given before."""
+        # A file's rows come report by report (a report's cells side by side), and the rows of
+        # one report share its id object: its version is looked up when the report changes, not
+        # per row.
+        writer, versions = self.writer, self.versions
+        last, version = self.last, self.version
+        try:
+            for value in planned:
+                report = value.report
+                if report is not last:
+                    if last is not None:
+                        versions[last] = version
+                    last = report
+                    version = versions.get(report, 0)
+                    if version == 0:
+                        version = 1
+                        yield writer.opened(value)
+                version += 1
+                yield writer.value(value, version)
+        finally:
+            self.last, self.version = last, version
 
 
 class _Writer:

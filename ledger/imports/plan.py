@@ -46,6 +46,8 @@ COLUMNS = ("indicator", "organisation", "period", "value", "note", "evidence", "
 """The columns of the long format; every other column is a disaggregation dimension."""
 REQUIRED = ("indicator", "organisation", "period", "value")
 MAX_TEXT = 2000
+SINK_BATCH = 2000
+"""Checked values handed on at a time (see :func:`check_rows`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +267,18 @@ def check_rows(
     tables: Iterable[Table],
     *,
     progress: Callable[[int], None] | None = None,
+    sink: Callable[[list[Planned]], None] | None = None,
 ) -> Plan:
-    """Check every row of ``tables``; the plan holds either values to record or problems."""
+    """Check every row of ``tables``; the plan holds either values to record or problems.
+
+    ``sink`` hears of the checked values as they come, :data:`SINK_BATCH` at a time, in file
+    order, as long as no row had a problem; an import records them while it checks the rest,
+    and records nothing if the plan ends with problems or finds values in the ledger already
+    (:func:`_against_the_ledger` changes the plan then).
+    """
     checker = _Checker(app, collective, gate, Report.ValueSubmitted.TOPIC)
     plan = Plan()
+    sunk = 0
     seen: dict[tuple[str, str, str, Cell], int] = {}
     reports: dict[tuple[str, str, str], _Report | _Refused] = {}
     for table in tables:
@@ -332,6 +342,11 @@ def check_rows(
                 )
                 continue
             plan.values.append(planned)
+            if sink is not None and len(plan.values) - sunk >= SINK_BATCH and not plan.problems:
+                sink(plan.values[sunk:])
+                sunk = len(plan.values)
+    if sink is not None and len(plan.values) > sunk and not plan.problems:
+        sink(plan.values[sunk:])
     if progress is not None:
         progress(plan.rows % 1000)
     _against_the_ledger(app, plan)
