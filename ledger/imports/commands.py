@@ -118,18 +118,7 @@ class ImportCommands(MeasurementCommands):
             raise RuleViolation(f"the file has {len(plan.problems)} problems: nothing was imported")
         if done := self.earlier_import(ident):
             return done
-        collective = self.collective(ctx.collective)
-        env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
-        gate = self._gate(ctx, env)
-        recording = Recording(
-            actor=env.actor,
-            collective=collective.slug,
-            effective=env.effective,
-            file_id=ident,
-            timestamp=datetime.now(UTC),
-            gate=gate,
-            key=ctx.key,
-        )
+        recording = self._recording(ctx, ident)
         events = len(plan.values) + plan.new_reports
         if not events:
             return Imported(0, 0, 0)
@@ -167,18 +156,8 @@ class ImportCommands(MeasurementCommands):
             if plan.problems:
                 return plan, None
             return plan, self.record_import(plan, ident, ctx)
-        collective = self.collective(ctx.collective)
-        env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
-        gate = self._gate(ctx, env)
-        recording = Recording(
-            actor=env.actor,
-            collective=collective.slug,
-            effective=env.effective,
-            file_id=ident,
-            timestamp=datetime.now(UTC),
-            gate=gate,
-            key=ctx.key,
-        )
+        recording = self._recording(ctx, ident)
+        collective, gate = self.collective(ctx.collective), recording.gate
         recorder: Any = self.recorder
         builder = EventBuilder(recording, {})
         writers: list[BackgroundWriter] = []
@@ -211,6 +190,20 @@ class ImportCommands(MeasurementCommands):
                 writer.abandon()
             raise
         return plan, Imported(first, last, events)
+
+    def _recording(self, ctx: Context, ident: str) -> Recording:
+        """Who records the file ``ident``, for which collective, and when: now."""
+        collective = self.collective(ctx.collective)
+        env = self._envelope(ctx, collective=collective.slug, tz=collective.settings.timezone)
+        return Recording(
+            actor=env.actor,
+            collective=collective.slug,
+            effective=env.effective,
+            file_id=ident,
+            timestamp=datetime.now(UTC),
+            gate=self._gate(ctx, env),
+            key=ctx.key,
+        )
 
     def _written_meanwhile(self, ident: str) -> Imported:
         if done := self.earlier_import(ident):
