@@ -10,14 +10,16 @@ the rows itself, with one ``INSERT ... SELECT`` per :class:`Bulk` and stretch of
 2. *projecting*: each Bulk's ``select`` reads that table as ``e`` and gives its view's rows.
 
 Staging costs more than projecting, and the two can run side by side on two cores: a ledger
-stored in a file, with more than :data:`PARALLEL_FROM` events, is staged by a second thread on a
-connection of its own, chunk by chunk of the log, each chunk into a small database file of its
-own (no journal, no sync: it is thrown away), while the rebuild's connection projects the chunk
-staged before. The rebuild's connection reads those files as attached databases, so they are
-attached before its transaction begins (SQLite attaches nothing inside one), at most
-:data:`CHUNKS` of them. SQLite runs a statement without Python's lock, so the threads do not wait
-for each other except where a chunk is not staged yet. Smaller ledgers, and ledgers held in
-memory, are staged on the rebuild's own connection, slice by slice, into a temporary table.
+stored in a file, with :data:`PARALLEL_FROM` events or more, is mostly staged by a second
+process (``projections/stage_chunks.py``) on a connection of its own, chunk by chunk of the log,
+each chunk into a small database file of its own (no journal, no sync: it is thrown away), while
+the rebuild's connection stages the start of the log itself, then projects each chunk as soon as
+it is staged. It reads those files as attached databases, so they are attached before its
+transaction begins (SQLite attaches nothing inside one), at most :data:`CHUNKS` of them. A
+process, not a thread: SQLite's allocator takes a lock that all the connections of a process
+share, and two threads running statements side by side measured slower than one doing both.
+Smaller ledgers, and ledgers held in memory, are staged on the rebuild's own connection, slice
+by slice, into a temporary table.
 
 Either way the rows are those the handlers make in a catch-up: the property tests check it.
 """
@@ -41,13 +43,23 @@ from ledger.mapper import event_class
 if TYPE_CHECKING:
     from projections.engine import Projection, ViewDB
 
-__all__ = ["Bulk", "Staging", "bulk_column", "plan_staging"]
+__all__ = [
+    "Bulk",
+    "Staging",
+    "bulk_column",
+    "chunk_files",
+    "chunks",
+    "parallel",
+    "plan_staging",
+    "project_beside",
+    "project_here",
+]
 
 BULK_SLICE = 16_384
 """Log positions staged at a time on the rebuild's own connection (a few MB of fields)."""
 
 CHUNKS = 8
-"""Chunks of the log staged by the second thread (each is a file attached to the rebuild's
+"""Chunks of the log staged by the second process (each is a file attached to the rebuild's
 connection; SQLite attaches at most ten databases to a connection)."""
 
 HERE = 0.2
@@ -56,7 +68,7 @@ process stages the rest: the rebuild's connection also projects every chunk, and
 share both processes finish their staging at about the same time (``docs/benchmarks.md``)."""
 
 PARALLEL_FROM = 4 * BULK_SLICE
-"""Events from which a ledger in a file is staged by a second thread."""
+"""Events from which a ledger in a file is staged mostly by a second process."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,7 @@ def plan_staging(projections: Sequence[Projection]) -> Staging | None:
 
 
 def parallel(db: ViewDB, upto: int) -> bool:
-    """Whether a rebuild of ``upto`` events stages them on a second thread."""
+    """Whether a rebuild of ``upto`` events stages most of them in a second process."""
     return not db.postgres and upto >= PARALLEL_FROM and db.path is not None
 
 

@@ -3,10 +3,10 @@
 An import of a large file spends its time in two kinds of work that can run side by side on two
 cores: Python reading and checking rows and building their events, and SQLite inserting them,
 hashing their audit-log leaves and committing. On a SQLite ledger in a file, ``import values``
-starts this process as the check begins and hands it the events of the checked rows, a slice at
-a time; it inserts them in one transaction, with their leaves, the subtrees they complete and
-the file's id (:class:`ledger.sqlite.RowWriter`, as the one-process path), and
-commits only when told to, once the whole file is checked and found right. Told nothing, or
+starts this process with the first 2,000 checked values and hands it the events of the checked
+rows, a slice at a time; it inserts them in one transaction, with their leaves, the subtrees
+they complete and the file's id (:class:`ledger.sqlite.RowWriter`, as the one-process path),
+and commits only when told to, once the whole file is checked and found right. Told nothing, or
 told to stop, or finding its input closed (the first process died), it rolls back: a file is
 wholly in the ledger or not at all.
 
