@@ -625,15 +625,17 @@ def _project_the_rest(
     routes: dict[str, list[tuple[Projection, Handler]]] = {}
     position = 0
     while position < upto:
-        rows = [r for r in db.read_events(cursor, position, PAGE, (skip, upto)) if r[0] <= upto]
-        if not rows:
+        page = db.read_events(cursor, position, PAGE, (skip, upto))
+        rows = [r for r in page if r[0] <= upto]
+        if rows:
+            _project(db, cursor, projections, rows, at, routes, done)
+            position = rows[-1][0]
+            for projection in projections:
+                at[projection.name] = position
+            if progress:
+                progress(len(rows))
+        if len(rows) < PAGE:  # the last page: asking again would scan the rest of the log again
             break
-        _project(db, cursor, projections, rows, at, routes, done)
-        position = rows[-1][0]
-        for projection in projections:
-            at[projection.name] = position
-        if progress:
-            progress(len(rows))
     for projection in projections:  # (the last events may all have been projected in bulk)
         cursor.execute(
             db.sql(f"UPDATE {db.table(_STATE)} SET position = ? WHERE name = ?"),
