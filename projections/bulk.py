@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from domain.base import TOPIC_PREFIX
 from ledger.mapper import event_class
@@ -248,16 +248,17 @@ class _Stager:
         line = self.process.stdout.readline()
         if line.strip() != str(n).encode():
             self.process.wait()
-            problem = (
-                self._stderr() or f"it stopped before chunk {n} (exit {self.process.returncode})"
-            )
-            raise RuntimeError(problem)
+            self._failed(f"it stopped before chunk {n} (exit {self.process.returncode})")
 
     def finish(self) -> None:
         if self.process.wait() != 0:
-            raise RuntimeError(
-                self._stderr() or f"staging the log failed ({self.process.returncode})"
-            )
+            self._failed(f"it ended with exit status {self.process.returncode}")
+
+    def _failed(self, otherwise: str) -> NoReturn:
+        from ledger.store import StoreError
+
+        said = self._stderr() or f"staging the log failed: {otherwise}"
+        raise StoreError(f"{said}; the rebuild wrote nothing, the views are as they were")
 
     def stop(self) -> None:
         if self.process.poll() is None:

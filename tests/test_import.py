@@ -594,6 +594,7 @@ def test_the_second_process_writes_nothing_unless_told_to_commit(imp_cli: Cli) -
     from eventsourcing.persistence import IntegrityError
 
     from ledger.imports.writer import BackgroundWriter
+    from ledger.store import StoreError
 
     app = imp_cli.open()
     try:
@@ -613,4 +614,8 @@ def test_the_second_process_writes_nothing_unless_told_to_commit(imp_cli: Cli) -
     refused.send([fresh, again])
     with pytest.raises(IntegrityError, match="UNIQUE"):
         refused.commit("import:test")
+    broken = BackgroundWriter(str(imp_cli.store), statement.replace("stored_events", "nowhere"), 5)
+    broken.send([fresh])
+    with pytest.raises(StoreError, match=r"^the process writing the import failed \(Op"):
+        broken.commit("import:test")
     assert everything_verifies(str(imp_cli.store)) == before

@@ -9,6 +9,7 @@ import pytest
 from conftest import Cli, ok, refused
 
 from ledger.application import Context, LedgerApplication, open_ledger
+from ledger.store import StoreError
 from projections import bulk, engine
 from projections.engine import EventRecord, Writer
 from projections.registry import PROJECTIONS, Views
@@ -114,7 +115,7 @@ def test_a_rebuild_whose_staging_process_fails_says_why_and_leaves_the_views_as_
         return statement.replace("main.stored_events", "main.no_such_table")
 
     monkeypatch.setattr(bulk.Staging, "stage", broken)
-    with pytest.raises(RuntimeError, match="staging the log failed: no such table"):
+    with pytest.raises(StoreError, match=r"^staging the log failed: no such table.*the views are"):
         views.rebuild([])
     assert _rows(views) == before
     monkeypatch.setattr(bulk.Staging, "stage", stage)

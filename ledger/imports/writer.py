@@ -35,6 +35,7 @@ from typing import IO, Any, NoReturn
 from eventsourcing.persistence import IntegrityError
 
 from ledger.faults import busy
+from ledger.store import StoreError
 
 __all__ = ["BackgroundWriter", "serve"]
 
@@ -102,7 +103,10 @@ class BackgroundWriter:
             raise IntegrityError(found["message"])
         if found.get("error") == "busy":
             raise busy(self.timeout)
-        raise RuntimeError(f"the import's writer failed: {found.get('message', found)}")
+        raise StoreError(
+            f"the process writing the import failed ({found.get('message', found)}): nothing "
+            "was recorded; import the file again"
+        )
 
     def abandon(self) -> None:
         """Write nothing: the writer rolls back and ends."""
