@@ -58,15 +58,6 @@ def _bulk_cache(c: SQLiteCursor) -> Iterator[None]:
         c.execute(f"PRAGMA cache_size = {before}")
 
 
-def tree_insert(c: Any) -> Callable[[Sequence[tuple[int, int, bytes]]], None]:
-    """Inserts completed subtrees in the transaction of cursor ``c``."""
-
-    def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
-        c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
-
-    return insert
-
-
 def tree_of(c: Any) -> TreeStore:
     """The audit log's tree as the transaction of cursor ``c`` sees it."""
     c.execute("SELECT COALESCE(MAX(leaf) + 1, 0) FROM ledger_leaves")
@@ -84,7 +75,10 @@ def tree_of(c: Any) -> TreeStore:
         )
         return [bytes(row[0]) for row in c.fetchall()]
 
-    return TreeStore(stored_fetch(node, leaf_hashes), tree_insert(c), size)
+    def insert(rows: Sequence[tuple[int, int, bytes]]) -> None:
+        c.executemany("INSERT INTO ledger_tree VALUES (?, ?, ?)", rows)
+
+    return TreeStore(stored_fetch(node, leaf_hashes), insert, size)
 
 
 class RowWriter:

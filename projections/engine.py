@@ -114,10 +114,10 @@ class ViewDB:
             )
             return [tuple(row) for row in cursor.fetchall()]
         if self.postgres:
-            table = self.table(f"{self.app.name.lower()}_events")
             statement = (
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "
-                f"FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                f"FROM {self.events_table} WHERE notification_id > %s "
+                "ORDER BY notification_id LIMIT %s"
             )
         else:
             statement = (
@@ -138,6 +138,13 @@ class ViewDB:
 
     def table(self, name: str) -> str:
         return f'"{self.schema}"."{name}"' if self.schema else name
+
+    @property
+    def events_table(self) -> str:
+        """The stored events' table (``stored_events`` on SQLite)."""
+        if self.postgres:
+            return self.table(f"{self.app.name.lower()}_events")
+        return "stored_events"
 
     @property
     def path(self) -> str | None:
@@ -594,12 +601,11 @@ def rebuild(
 
 
 def _last_position(db: ViewDB, cursor: Any) -> int:
-    if db.postgres:
-        table = db.table(f"{db.app.name.lower()}_events")
-        cursor.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS n FROM {table}")
-        return int(cursor.fetchone()["n"])
-    cursor.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
-    return int(cursor.fetchone()[0])
+    """The log's last position, as the transaction of ``cursor`` sees it."""
+    column = "notification_id" if db.postgres else "rowid"
+    cursor.execute(f"SELECT COALESCE(MAX({column}), 0) AS n FROM {db.events_table}")
+    row = cursor.fetchone()
+    return int(row["n"] if isinstance(row, dict) else row[0])
 
 
 def _project_the_rest(

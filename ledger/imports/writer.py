@@ -82,21 +82,16 @@ class BackgroundWriter:
         self._frame(b"C" + request_id.encode())
         self.outbox.put(None)
         self.sender.join()
-        found = self._answer()
-        self._end()
-        if "first" not in found:
-            self._fail(found)
-        return int(found["first"]), int(found["last"])
-
-    def _answer(self) -> dict[str, Any]:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
+        self._end()
         try:
             found: dict[str, Any] = json.loads(line)
         except ValueError:
-            self._end()
             found = {"error": "other", "message": f"it stopped (exit {self.process.returncode})"}
-        return found
+        if "first" not in found:
+            self._fail(found)
+        return int(found["first"]), int(found["last"])
 
     def _fail(self, found: dict[str, Any]) -> NoReturn:
         if found.get("error") == "integrity":
@@ -128,7 +123,6 @@ class BackgroundWriter:
         try:
             while (frame := self.outbox.get()) is not None:
                 stream.write(frame)
-                stream.flush()
                 stream.flush()
         except BrokenPipeError:  # the writer ended (its answer says why)
             pass
